@@ -1,0 +1,73 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import type { Logger } from '../logger.js';
+import type { ServiceMetrics } from '../metrics.js';
+
+export interface HttpServiceOptions {
+  logger: Logger;
+  metrics: ServiceMetrics;
+  /** Answers `/readyz`: true when everything the service needs is reachable. */
+  isReady: () => Promise<boolean>;
+}
+
+/**
+ * The express app every process serves: `/healthz` (process up), `/readyz` (dependencies reachable),
+ * Prometheus `/metrics`, and a request timer. Routes of the service itself are added by the caller.
+ */
+export function createHttpApp(options: HttpServiceOptions): { app: Express; server: Server } {
+  const { logger, metrics, isReady } = options;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const end = metrics.httpRequestSeconds.startTimer();
+    res.on('finish', () => end({ route: routeLabel(req), status: String(res.statusCode) }));
+    next();
+  });
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const ready = await isReady().catch((error: unknown) => {
+      logger.warn({ err: error }, 'readiness check failed');
+      return false;
+    });
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable' });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  return { app, server: createServer(app) };
+}
+
+// Label by route, never by raw URL: ids in paths would make the metric's cardinality unbounded.
+function routeLabel(req: Request): string {
+  return ['/graphql', '/healthz', '/readyz', '/metrics'].includes(req.path) ? req.path : 'other';
+}
+
+/** Listens and resolves to the bound URL (port 0 picks a free one). */
+export async function listen(server: Server, host: string, port: number): Promise<URL> {
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolveListen();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return new URL(`http://${shownHost}:${address.port}/`);
+}
+
+/** Closes the server after in-flight requests finish, cutting idle keep-alive sockets at once. */
+export async function closeServer(server: Server, graceMs = 10_000): Promise<void> {
+  if (!server.listening) return;
+  const closed = new Promise<void>((resolveClose) => server.close(() => resolveClose()));
+  server.closeIdleConnections();
+  const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+  await closed;
+  clearTimeout(timer);
+}
+
+export type RawBodyRequest = IncomingMessage & { rawBody?: Buffer };

@@ -1,0 +1,3 @@
+export * from './http-service.js';
+export * from './subgraph-server.js';
+export * from './federated-schema.js';

@@ -1,0 +1,143 @@
+import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { GraphQLSchema } from 'graphql';
+import { randomUUID } from 'node:crypto';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySubgraphRequest, type JwtVerifier, type Viewer, ANONYMOUS } from '../auth/index.js';
+import { DomainError, createFormatError, toGraphQLError, type ErrorCode } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { ServiceMetrics } from '../metrics.js';
+import { closeServer, createHttpApp, listen, type RawBodyRequest } from './http-service.js';
+
+export interface RequestScope {
+  viewer: Viewer;
+  logger: Logger;
+}
+
+export interface SubgraphServerOptions<TContext extends BaseContext> {
+  schema: GraphQLSchema;
+  host: string;
+  port: number;
+  logger: Logger;
+  metrics: ServiceMetrics;
+  /** Shared with the gateway; requests without its HMAC are refused. */
+  gatewaySecret: string;
+  /** Verifies the user JWT the gateway forwards. */
+  jwt: JwtVerifier;
+  /** Builds per-request state: a forked EntityManager, services, from the verified viewer. */
+  context: (scope: RequestScope) => TContext | Promise<TContext>;
+  isReady: () => Promise<boolean>;
+  /** Largest request body accepted, in bytes. Default 1 MiB. */
+  maxBodyBytes?: number;
+  /** Production mode turns introspection off. */
+  production: boolean;
+}
+
+export interface RunningService {
+  url: URL;
+  /** The GraphQL endpoint. */
+  graphqlUrl: URL;
+  stop(): Promise<void>;
+}
+
+/** Sends a GraphQL-shaped error response from plain HTTP middleware. */
+export function sendHttpError(res: Response, status: number, code: ErrorCode, message: string): void {
+  res.status(status).json({ errors: [{ message, extensions: { code } }] });
+}
+
+/** Counts operations by type and outcome. */
+export function createMetricsPlugin(metrics: ServiceMetrics): ApolloServerPlugin<BaseContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ operation, errors }) {
+          metrics.graphqlOperations.inc({ operation: operation?.operation ?? 'unknown', outcome: errors?.length ? 'error' : 'ok' });
+        },
+      };
+    },
+  };
+}
+
+/**
+ * Serves one subgraph: Apollo Server on `/graphql` behind the gateway-signature check and the JWT
+ * check, plus the health, readiness and metrics routes every service has.
+ */
+export async function startSubgraphServer<TContext extends BaseContext>(
+  options: SubgraphServerOptions<TContext>,
+): Promise<RunningService> {
+  const { schema, host, port, logger, metrics, gatewaySecret, jwt, context, isReady, maxBodyBytes = 1 << 20, production } = options;
+  const { app, server } = createHttpApp({ logger, metrics, isReady });
+
+  const apollo = new ApolloServer<TContext>({
+    schema,
+    introspection: !production,
+    csrfPrevention: true,
+    allowBatchedHttpRequests: false,
+    includeStacktraceInErrorResponses: false,
+    formatError: createFormatError((error) => logger.error({ err: error }, 'unexpected error in resolver')),
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer: server }), ApolloServerPluginInlineTraceDisabled(), createMetricsPlugin(metrics)],
+  });
+  await apollo.start();
+
+  app.use(
+    '/graphql',
+    express.json({
+      limit: maxBodyBytes,
+      verify: (req, _res, buf) => {
+        (req as RawBodyRequest).rawBody = buf;
+      },
+    }),
+    (req: Request, res: Response, next: NextFunction) => {
+      const check = verifySubgraphRequest(
+        gatewaySecret,
+        {
+          method: req.method,
+          path: req.originalUrl,
+          body: (req as RawBodyRequest).rawBody ?? '',
+          authorization: req.headers.authorization,
+        },
+        { signature: req.header(SIGNATURE_HEADER), timestamp: req.header(TIMESTAMP_HEADER) },
+      );
+      if (!check.ok) {
+        logger.warn({ path: req.originalUrl, reason: check.reason }, 'refused a request not signed by the gateway');
+        sendHttpError(res, 401, 'UNAUTHENTICATED', check.reason);
+        return;
+      }
+      next();
+    },
+    expressMiddleware(apollo, {
+      context: async ({ req }) => {
+        const viewer = (await jwt.verifyHeader(req.headers.authorization).catch(rethrowAsGraphQL)) ?? ANONYMOUS;
+        const requestLogger = logger.child({ requestId: req.header('x-request-id') ?? randomUUID(), sub: viewer.sub });
+        return context({ viewer, logger: requestLogger });
+      },
+    }),
+  );
+  app.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(error);
+    const status = (error as { status?: number }).status;
+    if (status === 413) return sendHttpError(res, 413, 'PAYLOAD_TOO_LARGE', `The request body exceeds ${maxBodyBytes} bytes.`);
+    if (status === 400) return sendHttpError(res, 400, 'BAD_USER_INPUT', 'The request body is not valid JSON.');
+    logger.error({ err: error }, 'unexpected error in HTTP handler');
+    return sendHttpError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error; it has been logged.');
+  });
+
+  const url = await listen(server, host, port);
+  logger.info({ url: url.href }, 'subgraph listening');
+  return {
+    url,
+    graphqlUrl: new URL('/graphql', url),
+    async stop() {
+      await apollo.stop();
+      await closeServer(server);
+    },
+  };
+}
+
+/** Context-function errors leave as GraphQL errors with an HTTP status (401 for a bad token). */
+export function rethrowAsGraphQL(error: unknown): never {
+  if (error instanceof DomainError) throw toGraphQLError(error);
+  throw error;
+}
