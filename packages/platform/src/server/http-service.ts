@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import type { ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ServiceMetrics } from '../metrics.js';
 
@@ -71,3 +72,20 @@ export async function closeServer(server: Server, graceMs = 10_000): Promise<voi
 }
 
 export type RawBodyRequest = IncomingMessage & { rawBody?: Buffer };
+
+/** Sends a GraphQL-shaped error response from plain HTTP middleware. */
+export function sendHttpError(res: Response, status: number, code: ErrorCode, message: string): void {
+  res.status(status).json({ errors: [{ message, extensions: { code } }] });
+}
+
+/** Turns body-parser failures into GraphQL-shaped errors; anything else is logged and hidden. */
+export function createHttpErrorHandler(logger: Logger, maxBodyBytes: number) {
+  return (error: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(error);
+    const status = (error as { status?: number }).status;
+    if (status === 413) return sendHttpError(res, 413, 'PAYLOAD_TOO_LARGE', `The request body exceeds the limit of ${maxBodyBytes} bytes.`);
+    if (status === 400) return sendHttpError(res, 400, 'BAD_USER_INPUT', 'The request body is not valid JSON.');
+    logger.error({ err: error }, 'unexpected error in HTTP handler');
+    return sendHttpError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error; it has been logged.');
+  };
+}

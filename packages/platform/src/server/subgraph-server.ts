@@ -6,10 +6,10 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { GraphQLSchema } from 'graphql';
 import { randomUUID } from 'node:crypto';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySubgraphRequest, type JwtVerifier, type Viewer, ANONYMOUS } from '../auth/index.js';
-import { DomainError, createFormatError, toGraphQLError, type ErrorCode } from '../errors.js';
+import { DomainError, createFormatError, toGraphQLError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ServiceMetrics } from '../metrics.js';
-import { closeServer, createHttpApp, listen, type RawBodyRequest } from './http-service.js';
+import { closeServer, createHttpApp, createHttpErrorHandler, listen, sendHttpError, type RawBodyRequest } from './http-service.js';
 
 export interface RequestScope {
   viewer: Viewer;
@@ -40,11 +40,6 @@ export interface RunningService {
   /** The GraphQL endpoint. */
   graphqlUrl: URL;
   stop(): Promise<void>;
-}
-
-/** Sends a GraphQL-shaped error response from plain HTTP middleware. */
-export function sendHttpError(res: Response, status: number, code: ErrorCode, message: string): void {
-  res.status(status).json({ errors: [{ message, extensions: { code } }] });
 }
 
 /** Counts operations by type and outcome. */
@@ -115,14 +110,7 @@ export async function startSubgraphServer<TContext extends BaseContext>(
       },
     }),
   );
-  app.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
-    if (res.headersSent) return next(error);
-    const status = (error as { status?: number }).status;
-    if (status === 413) return sendHttpError(res, 413, 'PAYLOAD_TOO_LARGE', `The request body exceeds ${maxBodyBytes} bytes.`);
-    if (status === 400) return sendHttpError(res, 400, 'BAD_USER_INPUT', 'The request body is not valid JSON.');
-    logger.error({ err: error }, 'unexpected error in HTTP handler');
-    return sendHttpError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error; it has been logged.');
-  });
+  app.use(createHttpErrorHandler(logger, maxBodyBytes));
 
   const url = await listen(server, host, port);
   logger.info({ url: url.href }, 'subgraph listening');

@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto';
+import { ApolloGateway } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { expressMiddleware } from '@as-integrations/express5';
+import express from 'express';
+import {
+  ANONYMOUS,
+  closeServer,
+  createFormatError,
+  createHttpApp,
+  createHttpErrorHandler,
+  createJwtVerifier,
+  createLogger,
+  createMetricsPlugin,
+  createServiceMetrics,
+  listen,
+  rethrowAsGraphQL,
+  type Logger,
+  type RunningService,
+} from '@addon-platform/platform';
+import type { GatewayConfig } from './config.js';
+import type { GatewayContext } from './context.js';
+import { createOperationLimitsPlugin } from './limits.js';
+import { createSignedDataSource } from './signed-data-source.js';
+import { createFileSupergraphSource, readSubgraphEndpoints } from './supergraph.js';
+
+export interface RunningGateway extends RunningService {
+  /** Re-reads the supergraph file now (also done on change and on SIGHUP). */
+  reloadSupergraph(): Promise<void>;
+}
+
+/** Serves the federated API on `/graphql` from the supergraph file, plus health, readiness and metrics. */
+export async function startGateway(config: GatewayConfig, options: { logger?: Logger } = {}): Promise<RunningGateway> {
+  const logger = options.logger ?? createLogger({ service: 'gateway', level: config.logLevel });
+  const metrics = createServiceMetrics('gateway');
+  const jwt = createJwtVerifier(config.jwt);
+  const supergraph = createFileSupergraphSource({ path: config.supergraphPath, logger });
+
+  const gateway = new ApolloGateway({
+    supergraphSdl: supergraph.hook,
+    buildService: ({ name, url }) =>
+      createSignedDataSource({
+        url: config.subgraphUrls[name.toLowerCase()] ?? url!,
+        secret: config.gatewaySecret,
+        timeoutMs: config.subgraphTimeoutMs,
+      }),
+    logger,
+  });
+
+  const { app, server } = createHttpApp({
+    logger,
+    metrics,
+    isReady: async () => {
+      if (!supergraph.current()) return false;
+      const endpoints = readSubgraphEndpoints(supergraph.current(), config.subgraphUrls);
+      const answers = await Promise.all(
+        endpoints.map(({ url }) =>
+          fetch(new URL('/healthz', url), { signal: AbortSignal.timeout(2_000) }).then(
+            (response) => response.ok,
+            () => false,
+          ),
+        ),
+      );
+      return answers.every(Boolean);
+    },
+  });
+
+  const apollo = new ApolloServer<GatewayContext>({
+    gateway,
+    introspection: !config.production,
+    csrfPrevention: true,
+    allowBatchedHttpRequests: false,
+    includeStacktraceInErrorResponses: false,
+    formatError: createFormatError((error) => logger.error({ err: error }, 'unexpected error in gateway')),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer: server }),
+      createMetricsPlugin(metrics),
+      createOperationLimitsPlugin({ maxDepth: config.maxQueryDepth, maxCost: config.maxQueryCost }),
+    ],
+  });
+  await apollo.start();
+
+  app.use(
+    '/graphql',
+    express.json({ limit: config.maxBodyBytes }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => {
+        const authorization = req.headers.authorization;
+        const viewer = (await jwt.verifyHeader(authorization).catch(rethrowAsGraphQL)) ?? ANONYMOUS;
+        return { viewer, authorization: viewer === ANONYMOUS ? undefined : authorization, requestId: randomUUID() };
+      },
+    }),
+  );
+  app.use(createHttpErrorHandler(logger, config.maxBodyBytes));
+
+  const onHangup = () => void supergraph.reload();
+  process.on('SIGHUP', onHangup);
+  const url = await listen(server, config.host, config.port);
+  logger.info({ url: new URL('/graphql', url).href }, 'gateway listening');
+
+  return {
+    url,
+    graphqlUrl: new URL('/graphql', url),
+    reloadSupergraph: supergraph.reload,
+    async stop() {
+      process.off('SIGHUP', onHangup);
+      await apollo.stop();
+      await closeServer(server);
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
+import { Directive, Field, ID, ObjectType } from 'type-graphql';
+
+@Entity({ tableName: 'addon' })
+@ObjectType({ description: 'An addon of the catalog, identified by its repo and name.' })
+@Directive('@key(fields: "id")')
+export class Addon {
+  @PrimaryKey({ type: 'uuid', defaultRaw: 'gen_random_uuid()' })
+  @Field(() => ID)
+  id!: string;
+
+  /** The owning repo, by id only: the repos subgraph resolves it. */
+  @Property({ type: 'uuid' })
+  repoId!: string;
+
+  @Property()
+  @Field({ description: 'Unique within its repo (the chart or addon name).' })
+  name!: string;
+
+  @Property()
+  @Field()
+  description!: string;
+
+  @Property({ type: 'timestamptz' })
+  @Field()
+  createdAt!: Date;
+
+  @Property({ type: 'timestamptz' })
+  @Field()
+  updatedAt!: Date;
+}

@@ -1,0 +1,38 @@
+import { raw, type FilterQuery } from '@mikro-orm/core';
+import { domainError, isOperator, readId, toConnection, type Connection, type EntityManager, type Viewer } from '@addon-platform/platform';
+import { Addon } from './addon.entity.js';
+
+/** Addons of repos the viewer may see, through the repos subgraph's published SQL function. */
+function inVisibleRepos(viewer: Viewer): FilterQuery<Addon> {
+  return {
+    [raw((alias) => `${alias}.repo_id in (select repos.visible_repo_ids(?, ?))`, [viewer.sub ?? null, isOperator(viewer)])]: [],
+  };
+}
+
+export class AddonService {
+  constructor(private readonly em: EntityManager) {}
+
+  async getAddon(viewer: Viewer, id: string): Promise<Addon> {
+    const addon = await this.em.findOne(Addon, { $and: [{ id: readId(id) }, inVisibleRepos(viewer)] });
+    if (!addon) throw domainError('NOT_FOUND', `No addon with id ${id} is visible to you.`, { field: 'id' });
+    return addon;
+  }
+
+  /** A repo's addons by name; empty when the repo is hidden from the viewer. */
+  async listRepoAddons(viewer: Viewer, repoId: string, page: { first: number; after?: string }): Promise<Connection<Addon>> {
+    const cursor = await this.em.findByCursor(Addon, { $and: [{ repoId }, inVisibleRepos(viewer)] }, {
+      first: page.first,
+      after: page.after,
+      orderBy: { name: 'asc', id: 'asc' },
+      includeCount: true,
+    });
+    return toConnection(cursor);
+  }
+
+  /** Visible addons among `ids`, in the order asked, null where hidden; for entity fetches. */
+  async findVisibleAddons(viewer: Viewer, ids: readonly string[]): Promise<(Addon | null)[]> {
+    const addons = await this.em.find(Addon, { $and: [{ id: { $in: [...ids] } }, inVisibleRepos(viewer)] });
+    const byId = new Map(addons.map((addon) => [addon.id, addon]));
+    return ids.map((id) => byId.get(id) ?? null);
+  }
+}

@@ -1,0 +1,12 @@
+import type DataLoader from 'dataloader';
+import type { Logger, Viewer } from '@addon-platform/platform';
+import type { Repo } from '../repos/repo.entity.js';
+import type { RepoService } from '../repos/repo.service.js';
+
+export interface ReposContext {
+  viewer: Viewer;
+  logger: Logger;
+  repos: RepoService;
+  /** Batches the gateway's entity fetches of one request into one query. */
+  repoLoader: DataLoader<string, Repo | null>;
+}

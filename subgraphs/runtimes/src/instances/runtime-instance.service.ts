@@ -1,0 +1,58 @@
+import type { FilterQuery } from '@mikro-orm/core';
+import {
+  domainError,
+  emptyConnection,
+  isOperator,
+  readId,
+  toConnection,
+  type Connection,
+  type EntityManager,
+  type Viewer,
+} from '@addon-platform/platform';
+import { RuntimeInstance } from './runtime-instance.entity.js';
+
+/**
+ * Instances the viewer may see: its tenant's, or all for operators; null when it may see none (anonymous,
+ * or a token without a tenant).
+ */
+function ownedBy(viewer: Viewer): FilterQuery<RuntimeInstance> | null {
+  if (isOperator(viewer)) return {};
+  return viewer.tenant ? { tenant: viewer.tenant } : null;
+}
+
+export class RuntimeInstanceService {
+  constructor(private readonly em: EntityManager) {}
+
+  /** The instance, or `NOT_FOUND` when absent or another tenant's alike. */
+  async getInstance(viewer: Viewer, id: string): Promise<RuntimeInstance> {
+    const scope = ownedBy(viewer);
+    const instance = scope && (await this.em.findOne(RuntimeInstance, { $and: [{ id: readId(id) }, scope] }));
+    if (!instance) throw domainError('NOT_FOUND', `No runtime instance with id ${id} is visible to you.`, { field: 'id' });
+    return instance;
+  }
+
+  async listInstances(
+    viewer: Viewer,
+    filter: { addonId?: string },
+    page: { first: number; after?: string },
+  ): Promise<Connection<RuntimeInstance>> {
+    const scope = ownedBy(viewer);
+    if (!scope) return emptyConnection();
+    const where = filter.addonId ? { $and: [scope, { addonId: filter.addonId }] } : scope;
+    const cursor = await this.em.findByCursor(RuntimeInstance, where, {
+      first: page.first,
+      after: page.after,
+      orderBy: { createdAt: 'desc', id: 'desc' },
+      includeCount: true,
+    });
+    return toConnection(cursor);
+  }
+
+  /** Visible instances among `ids`, in the order asked, null where hidden; for entity fetches. */
+  async findVisibleInstances(viewer: Viewer, ids: readonly string[]): Promise<(RuntimeInstance | null)[]> {
+    const scope = ownedBy(viewer);
+    const instances = scope ? await this.em.find(RuntimeInstance, { $and: [{ id: { $in: [...ids] } }, scope] }) : [];
+    const byId = new Map(instances.map((instance) => [instance.id, instance]));
+    return ids.map((id) => byId.get(id) ?? null);
+  }
+}

@@ -1,0 +1,12 @@
+import type DataLoader from 'dataloader';
+import type { Logger, Viewer } from '@addon-platform/platform';
+import type { RuntimeInstance } from '../instances/runtime-instance.entity.js';
+import type { RuntimeInstanceService } from '../instances/runtime-instance.service.js';
+
+export interface RuntimesContext {
+  viewer: Viewer;
+  logger: Logger;
+  instances: RuntimeInstanceService;
+  /** Batches the gateway's entity fetches of one request into one query. */
+  instanceLoader: DataLoader<string, RuntimeInstance | null>;
+}

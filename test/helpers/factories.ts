@@ -1,0 +1,55 @@
+import { randomBytes } from 'node:crypto';
+import { Addon } from '@addon-platform/addons';
+import type { RunningSubgraph } from '@addon-platform/platform';
+import { Repo, RepoType, RepoVisibility } from '@addon-platform/repos';
+import { RuntimeInstance, RuntimeInstanceKind, RuntimeInstanceStatus } from '@addon-platform/runtimes';
+
+const uniqueName = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
+
+/** Rows written through each subgraph's own ORM, as its services would. */
+export async function newRepo(repos: RunningSubgraph, overrides: Partial<Repo> = {}): Promise<Repo> {
+  const em = repos.orm.em.fork();
+  const now = new Date();
+  const repo = em.create(Repo, {
+    name: uniqueName('repo'),
+    description: '',
+    type: RepoType.HELM,
+    url: 'https://charts.example.com/',
+    visibility: RepoVisibility.PUBLIC,
+    ownerSub: 'operator-1',
+    builtIn: false,
+    network: null,
+    createdAt: now,
+    updatedAt: now,
+    deletedAt: null,
+    ...overrides,
+  });
+  await em.flush();
+  return repo;
+}
+
+export async function newAddon(addons: RunningSubgraph, overrides: Partial<Addon> & { repoId: string }): Promise<Addon> {
+  const em = addons.orm.em.fork();
+  const now = new Date();
+  const addon = em.create(Addon, { name: uniqueName('addon'), description: '', createdAt: now, updatedAt: now, ...overrides });
+  await em.flush();
+  return addon;
+}
+
+export async function newRuntimeInstance(
+  runtimes: RunningSubgraph,
+  overrides: Partial<RuntimeInstance> & { addonId: string; tenant: string },
+): Promise<RuntimeInstance> {
+  const em = runtimes.orm.em.fork();
+  const now = new Date();
+  const instance = em.create(RuntimeInstance, {
+    name: uniqueName('instance'),
+    kind: RuntimeInstanceKind.TENANT,
+    status: RuntimeInstanceStatus.RUNNING,
+    createdAt: now,
+    updatedAt: now,
+    ...overrides,
+  });
+  await em.flush();
+  return instance;
+}

@@ -1,0 +1,40 @@
+import { randomBytes } from 'node:crypto';
+import { mintToken, type Env, type TokenClaims } from '@addon-platform/platform';
+import { createTestDatabase } from '@addon-platform/platform/testing';
+import { startPlatform, type RunningPlatform } from '../../scripts/platform.js';
+
+export interface TestPlatform extends RunningPlatform {
+  databaseUrl: string;
+  gatewaySecret: string;
+  jwtSecret: string;
+  /** Mints a token signed with this platform's secret. */
+  token(claims: TokenClaims, options?: { expiresIn?: string | number }): Promise<string>;
+}
+
+/** The whole platform on free ports over a fresh database; `stop()` also drops the database. */
+export async function startTestPlatform(options: { env?: Env; supergraphPath?: string } = {}): Promise<TestPlatform> {
+  const database = await createTestDatabase();
+  const gatewaySecret = randomBytes(32).toString('hex');
+  const jwtSecret = randomBytes(32).toString('hex');
+  const platform = await startPlatform({
+    databaseUrl: database.url,
+    gatewaySecret,
+    jwtSecret,
+    supergraphPath: options.supergraphPath,
+    env: { LOG_LEVEL: 'silent', ...options.env },
+  }).catch(async (error: unknown) => {
+    await database.drop();
+    throw error;
+  });
+  return {
+    ...platform,
+    databaseUrl: database.url,
+    gatewaySecret,
+    jwtSecret,
+    token: (claims, tokenOptions) => mintToken(jwtSecret, claims, tokenOptions),
+    async stop() {
+      await platform.stop();
+      await database.drop();
+    },
+  };
+}
