@@ -20,6 +20,7 @@ import {
   type RunningService,
 } from '@addon-platform/platform';
 import type { GatewayConfig } from './config.js';
+import type { GraphQLFormattedError } from 'graphql';
 import type { GatewayContext } from './context.js';
 import { createOperationLimitsPlugin } from './limits.js';
 import { createSignedDataSource } from './signed-data-source.js';
@@ -72,7 +73,7 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
     includeStacktraceInErrorResponses: false,
-    formatError: createFormatError((error) => logger.error({ err: error }, 'unexpected error in gateway')),
+    formatError: hideSubgraphResponses(logger, createFormatError((error) => logger.error({ err: error }, 'unexpected error in gateway'))),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: server }),
       createMetricsPlugin(metrics),
@@ -108,5 +109,22 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
       await apollo.stop();
       await closeServer(server);
     },
+  };
+}
+
+/**
+ * A subgraph's HTTP failure reaches Apollo with the subgraph's URL and raw answer attached; those
+ * describe our internals, not the client's request, so they are logged and replaced.
+ */
+function hideSubgraphResponses(logger: Logger, format: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const response = formatted.extensions?.response;
+    if (response === undefined) return format(formatted, error);
+    logger.error({ subgraphResponse: response, path: formatted.path }, 'a subgraph refused or failed a request');
+    return {
+      message: 'A service behind the gateway could not answer; the failure has been logged. Retry later.',
+      path: formatted.path,
+      extensions: { code: 'UPSTREAM_UNAVAILABLE' },
+    };
   };
 }

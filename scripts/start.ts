@@ -1,0 +1,57 @@
+/**
+ * `npm start`: the whole platform in one process for local use. Without `DATABASE_URL` it runs an
+ * embedded PostgreSQL whose data stays in `$PLATFORM_DATA_DIR/postgres` (default `.data/`) across
+ * restarts. Secrets come from the environment or are made once into the data folder.
+ */
+import { join, resolve } from 'node:path';
+import { createEnvReader, createLogger, startEmbeddedPostgres } from '@addon-platform/platform';
+import { startPlatform } from './platform.js';
+import { readOrCreateLocalSecrets } from './local-secrets.js';
+
+const read = createEnvReader('npm start', process.env);
+const dataDir = resolve(read.string('PLATFORM_DATA_DIR', '.data'));
+const postgresPort = read.integer('EMBEDDED_POSTGRES_PORT', 5433, { min: 1, max: 65_535 });
+const gatewayPort = read.integer('GATEWAY_PORT', 4000, { max: 65_535 });
+const databaseUrlFromEnv = read.optionalString('DATABASE_URL');
+read.done();
+
+const logger = createLogger({ service: 'start', level: process.env.LOG_LEVEL ?? 'info' });
+const secrets = await readOrCreateLocalSecrets(dataDir);
+
+const postgres = databaseUrlFromEnv
+  ? undefined
+  : await startEmbeddedPostgres({ dataDir: join(dataDir, 'postgres'), port: postgresPort, onLog: (line) => logger.debug({ postgres: line }) });
+if (postgres) logger.info({ dataDir: join(dataDir, 'postgres'), fresh: postgres.initialised }, 'embedded PostgreSQL started');
+
+const platform = await startPlatform({
+  databaseUrl: databaseUrlFromEnv ?? postgres!.databaseUrl,
+  gatewaySecret: process.env.GATEWAY_SECRET ?? secrets.gatewaySecret,
+  jwtSecret: process.env.JWT_SECRET ?? secrets.jwtSecret,
+  ports: { gateway: gatewayPort, repos: 0, addons: 0, runtimes: 0 },
+}).catch(async (error: unknown) => {
+  logger.error({ err: error }, 'the platform failed to start');
+  await postgres?.stop();
+  process.exit(1);
+});
+
+console.log(`
+  Addon platform ready: ${platform.gateway.graphqlUrl.href}
+
+  Mint a token:   npm run token -- --role operator --sub alice
+  Then query:     curl -s ${platform.gateway.graphqlUrl.href} -H 'content-type: application/json' \\
+                    -H "authorization: Bearer $TOKEN" -d '{"query":"{ repos { totalCount edges { node { name } } } }"}'
+
+  Ctrl-C stops everything.
+`);
+
+let stopping = false;
+async function shutdown() {
+  if (stopping) process.exit(1);
+  stopping = true;
+  logger.info('stopping');
+  await platform.stop();
+  await postgres?.stop();
+  process.exit(0);
+}
+process.on('SIGINT', shutdown);
+process.on('SIGTERM', shutdown);
