@@ -1,6 +1,7 @@
-import type { Cursor } from '@mikro-orm/core';
+import type { Cursor, EntityName, FilterQuery, QueryOrder } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { ArgsType, Directive, Field, Int, ObjectType, type ClassType } from 'type-graphql';
-import { domainError } from './errors.js';
+import { UUID_PATTERN, domainError } from './errors.js';
 
 /** Relay page information; the same shape in every subgraph, hence shareable. */
 @ObjectType({ description: 'Where a page sits in its list.' })
@@ -89,8 +90,45 @@ function isWellFormedCursor(cursor: string): boolean {
   }
 }
 
-/** Maps a MikroORM cursor page onto a Relay connection. */
-export function toConnection<T extends object>(page: Cursor<T, never, never, never, boolean>): Connection<T> {
+/**
+ * One page of `entity` rows in `orderBy` order as a Relay connection, keyset-paginated. The `after`
+ * cursor is checked against the ordering keys first, so a forged or foreign cursor is refused as
+ * `BAD_USER_INPUT` rather than failing in SQL. Timestamps used as keys are stored with millisecond
+ * precision (`timestamptz(3)`), the precision a cursor carries, or rows tied within a millisecond
+ * would be skipped.
+ */
+export async function paginate<T extends object>(
+  em: EntityManager,
+  entity: EntityName<T>,
+  where: FilterQuery<T>,
+  page: { first: number; after?: string },
+  orderBy: { [K in keyof T]?: `${QueryOrder.ASC | QueryOrder.DESC}` | 'asc' | 'desc' },
+): Promise<Connection<T>> {
+  if (page.after !== undefined) checkCursorKeys(em, entity, page.after, Object.keys(orderBy));
+  const cursor = await em.findByCursor(entity, where, {
+    first: page.first,
+    after: page.after,
+    orderBy: orderBy as never,
+    includeCount: true,
+  });
+  return toConnection(cursor);
+}
+
+function checkCursorKeys<T extends object>(em: EntityManager, entity: EntityName<T>, after: string, keys: string[]): void {
+  const values = JSON.parse(Buffer.from(after, 'base64url').toString('utf8')) as unknown[];
+  const properties = em.getMetadata().get(entity).properties as Record<string, { runtimeType: string; type: string }>;
+  const fits = (value: unknown, key: string) => {
+    const { runtimeType, type } = properties[key]!;
+    if (runtimeType === 'Date') return typeof value === 'string' && !Number.isNaN(Date.parse(value));
+    if (type === 'uuid') return typeof value === 'string' && UUID_PATTERN.test(value);
+    return typeof value === runtimeType;
+  };
+  if (values.length !== keys.length || !keys.every((key, index) => fits(values[index], key))) {
+    throw domainError('BAD_USER_INPUT', 'after is not a cursor from this list; pass an edge cursor unchanged.', { field: 'after' });
+  }
+}
+
+function toConnection<T extends object>(page: Cursor<T, never, never, never, boolean>): Connection<T> {
   const edges = page.items.map((node) => ({ cursor: page.from(node), node }));
   return {
     edges,
@@ -106,4 +144,10 @@ export function toConnection<T extends object>(page: Cursor<T, never, never, nev
 
 export function emptyConnection<T>(): Connection<T> {
   return { edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null }, totalCount: 0 };
+}
+
+/** Rows matched to the ids asked for, in their order, null where none matched: the shape DataLoader needs. */
+export function alignToIds<T extends { id: string }>(ids: readonly string[], rows: readonly T[]): (T | null)[] {
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return ids.map((id) => byId.get(id) ?? null);
 }

@@ -77,10 +77,10 @@ export function createFormatError(log: (error: unknown) => void) {
   };
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Ids are UUIDs; anything else is refused before it reaches SQL. */
 export function readId(value: string, field = 'id'): string {
-  if (!UUID.test(value)) throw domainError('BAD_USER_INPUT', `${field} must be an id returned by this API (a UUID).`, { field });
+  if (!UUID_PATTERN.test(value)) throw domainError('BAD_USER_INPUT', `${field} must be an id returned by this API (a UUID).`, { field });
   return value.toLowerCase();
 }

@@ -1,5 +1,5 @@
 import { raw, type FilterQuery } from '@mikro-orm/core';
-import { domainError, isOperator, readId, toConnection, type Connection, type EntityManager, type Viewer } from '@addon-platform/platform';
+import { domainError, isOperator, readId, alignToIds, paginate, type Connection, type EntityManager, type Viewer } from '@addon-platform/platform';
 import { Addon } from './addon.entity.js';
 
 /** Addons of repos the viewer may see, through the repos subgraph's published SQL function. */
@@ -20,19 +20,12 @@ export class AddonService {
 
   /** A repo's addons by name; empty when the repo is hidden from the viewer. */
   async listRepoAddons(viewer: Viewer, repoId: string, page: { first: number; after?: string }): Promise<Connection<Addon>> {
-    const cursor = await this.em.findByCursor(Addon, { $and: [{ repoId }, inVisibleRepos(viewer)] }, {
-      first: page.first,
-      after: page.after,
-      orderBy: { name: 'asc', id: 'asc' },
-      includeCount: true,
-    });
-    return toConnection(cursor);
+    return paginate(this.em, Addon, { $and: [{ repoId }, inVisibleRepos(viewer)] }, page, { name: 'asc', id: 'asc' });
   }
 
   /** Visible addons among `ids`, in the order asked, null where hidden; for entity fetches. */
   async findVisibleAddons(viewer: Viewer, ids: readonly string[]): Promise<(Addon | null)[]> {
     const addons = await this.em.find(Addon, { $and: [{ id: { $in: [...ids] } }, inVisibleRepos(viewer)] });
-    const byId = new Map(addons.map((addon) => [addon.id, addon]));
-    return ids.map((id) => byId.get(id) ?? null);
+    return alignToIds(ids, addons);
   }
 }

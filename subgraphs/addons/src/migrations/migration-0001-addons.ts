@@ -12,8 +12,8 @@ export class Migration0001Addons extends Migration {
         repo_id uuid not null,
         name text not null check (length(name) between 1 and 253),
         description text not null default '',
-        created_at timestamptz not null default now(),
-        updated_at timestamptz not null default now(),
+        created_at timestamptz(3) not null default now(),
+        updated_at timestamptz(3) not null default now(),
         unique (repo_id, name)
       )`);
     this.addSql('create index addon_name on addons.addon (name, id)');

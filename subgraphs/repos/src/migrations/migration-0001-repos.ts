@@ -18,9 +18,9 @@ export class Migration0001Repos extends Migration {
         owner_sub text not null,
         built_in boolean not null default false,
         network text check (network in ('testnet', 'mainnet')),
-        created_at timestamptz not null default now(),
-        updated_at timestamptz not null default now(),
-        deleted_at timestamptz,
+        created_at timestamptz(3) not null default now(),
+        updated_at timestamptz(3) not null default now(),
+        deleted_at timestamptz(3),
         check (built_in or url is not null),
         check ((type = 'ADDON_INDEX') = (network is not null))
       )`);

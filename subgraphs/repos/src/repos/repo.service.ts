@@ -5,7 +5,8 @@ import {
   isOperator,
   readId,
   requireRole,
-  toConnection,
+  alignToIds,
+  paginate,
   type Connection,
   type EntityManager,
   type Viewer,
@@ -36,13 +37,7 @@ export class RepoService {
   constructor(private readonly em: EntityManager) {}
 
   async listRepos(viewer: Viewer, page: { first: number; after?: string }): Promise<Connection<Repo>> {
-    const cursor = await this.em.findByCursor(Repo, visibleTo(viewer), {
-      first: page.first,
-      after: page.after,
-      orderBy: { createdAt: 'desc', id: 'desc' },
-      includeCount: true,
-    });
-    return toConnection(cursor);
+    return paginate(this.em, Repo, visibleTo(viewer), page, { createdAt: 'desc', id: 'desc' });
   }
 
   /** The repo, or `NOT_FOUND` when it is absent, deleted or hidden from the viewer alike. */
@@ -55,8 +50,7 @@ export class RepoService {
   /** Visible repos among `ids`, in the order asked, null where hidden; for entity fetches. */
   async findVisibleRepos(viewer: Viewer, ids: readonly string[]): Promise<(Repo | null)[]> {
     const repos = await this.em.find(Repo, { $and: [{ id: { $in: [...ids] } }, visibleTo(viewer)] });
-    const byId = new Map(repos.map((repo) => [repo.id, repo]));
-    return ids.map((id) => byId.get(id) ?? null);
+    return alignToIds(ids, repos);
   }
 
   async createRepo(viewer: Viewer, input: NewRepo): Promise<Repo> {

@@ -4,7 +4,8 @@ import {
   emptyConnection,
   isOperator,
   readId,
-  toConnection,
+  alignToIds,
+  paginate,
   type Connection,
   type EntityManager,
   type Viewer,
@@ -39,20 +40,13 @@ export class RuntimeInstanceService {
     const scope = ownedBy(viewer);
     if (!scope) return emptyConnection();
     const where = filter.addonId ? { $and: [scope, { addonId: filter.addonId }] } : scope;
-    const cursor = await this.em.findByCursor(RuntimeInstance, where, {
-      first: page.first,
-      after: page.after,
-      orderBy: { createdAt: 'desc', id: 'desc' },
-      includeCount: true,
-    });
-    return toConnection(cursor);
+    return paginate(this.em, RuntimeInstance, where, page, { createdAt: 'desc', id: 'desc' });
   }
 
   /** Visible instances among `ids`, in the order asked, null where hidden; for entity fetches. */
   async findVisibleInstances(viewer: Viewer, ids: readonly string[]): Promise<(RuntimeInstance | null)[]> {
     const scope = ownedBy(viewer);
     const instances = scope ? await this.em.find(RuntimeInstance, { $and: [{ id: { $in: [...ids] } }, scope] }) : [];
-    const byId = new Map(instances.map((instance) => [instance.id, instance]));
-    return ids.map((id) => byId.get(id) ?? null);
+    return alignToIds(ids, instances);
   }
 }

@@ -11,8 +11,8 @@ export class Migration0001Runtimes extends Migration {
         kind text not null check (kind in ('TENANT', 'CONFIG_SERVICE')),
         status text not null check (status in ('PENDING', 'DEPLOYING', 'RUNNING', 'STOPPED', 'FAILED', 'DELETED')),
         addon_id uuid not null,
-        created_at timestamptz not null default now(),
-        updated_at timestamptz not null default now()
+        created_at timestamptz(3) not null default now(),
+        updated_at timestamptz(3) not null default now()
       )`);
     this.addSql(`create unique index runtime_instance_name_live on runtimes.runtime_instance (tenant, name) where status <> 'DELETED'`);
     this.addSql('create index runtime_instance_tenant on runtimes.runtime_instance (tenant, created_at desc, id desc)');

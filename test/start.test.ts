@@ -1,0 +1,91 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { deferred, freePort } from '@addon-platform/platform/testing';
+import { postGraphQL } from './helpers/client.js';
+
+const TS_NODE = ['--conditions=source', '--import', '@swc-node/register/esm-register'];
+
+interface StartedPlatform {
+  child: ChildProcess;
+  output: () => string;
+  exit: Promise<number | null>;
+}
+
+/** `npm start` as a new user runs it: no DATABASE_URL, a data folder of its own. */
+async function startPlatformProcess(env: Record<string, string>): Promise<StartedPlatform> {
+  const { DATABASE_URL: _ignored, ...inherited } = process.env;
+  const child = spawn(process.execPath, [...TS_NODE, 'scripts/start.ts'], { env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const ready = deferred();
+  const exit = new Promise<number | null>((resolveExit) => child.on('exit', (code) => resolveExit(code)));
+  const collect = (chunk: Buffer) => {
+    output += chunk.toString();
+    if (output.includes('Addon platform ready')) ready.resolve();
+  };
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+  void exit.then((code) => ready.reject(new Error(`npm start exited with ${code} before it was ready:\n${output}`)));
+  const timer = setTimeout(() => ready.reject(new Error(`npm start not ready in time:\n${output}`)), 60_000);
+  await ready.promise.finally(() => clearTimeout(timer));
+  return { child, output: () => output, exit };
+}
+
+async function mintLocalToken(dataDir: string): Promise<string> {
+  const { JWT_SECRET: _ignored, ...inherited } = process.env;
+  const { stdout } = await promisify(execFile)(process.execPath, [...TS_NODE, 'scripts/token.ts', '--role', 'operator', '--sub', 'alice'], {
+    env: { ...inherited, PLATFORM_DATA_DIR: dataDir },
+  });
+  return stdout.trim();
+}
+
+describe('npm start on a fresh machine', () => {
+  let dataDir: string;
+  const running: StartedPlatform[] = [];
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'platform-data-'));
+    // mkdtemp makes the folder private; as root, PostgreSQL runs as another user that must enter it.
+    await chmod(dataDir, 0o755);
+  });
+  afterAll(async () => {
+    for (const platform of running) platform.child.kill('SIGKILL');
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('starts on an empty data folder, keeps its data, and starts again on it after Ctrl-C', async () => {
+    const env = {
+      PLATFORM_DATA_DIR: dataDir,
+      EMBEDDED_POSTGRES_PORT: String(await freePort()),
+      GATEWAY_PORT: String(await freePort()),
+      LOG_LEVEL: 'info',
+    };
+    const graphqlUrl = `http://127.0.0.1:${env.GATEWAY_PORT}/graphql`;
+
+    const first = await startPlatformProcess(env);
+    running.push(first);
+    expect(first.output()).toMatch(/"fresh":true/);
+    expect(first.output()).toContain('npm run token -- --role operator --sub alice');
+    const token = await mintLocalToken(dataDir);
+    const created = await postGraphQL(
+      graphqlUrl,
+      'mutation { createRepo(input: { name: "kept", type: GIT, url: "https://git.example.com/addons.git", visibility: PRIVATE }) { id } }',
+      { token },
+    );
+    expect(created.errors).toBeUndefined();
+    first.child.kill('SIGINT');
+    await expect(first.exit).resolves.toBe(0);
+
+    const second = await startPlatformProcess(env);
+    running.push(second);
+    expect(second.output()).toMatch(/"fresh":false/);
+    const read = await postGraphQL(graphqlUrl, 'query ($id: ID!) { repo(id: $id) { name addons { totalCount } } }', {
+      variables: { id: created.data?.createRepo.id },
+      token,
+    });
+    expect(read.data).toEqual({ repo: { name: 'kept', addons: { totalCount: 0 } } });
+    second.child.kill('SIGINT');
+    await expect(second.exit).resolves.toBe(0);
+  });
+});
