@@ -1,0 +1,65 @@
+import pg from 'pg';
+
+/** One call of a test handler, as the handler recorded it. */
+export interface JobRun {
+  worker: string;
+  task: string;
+  jobId: string;
+  attempt: number;
+  phase: 'started' | 'finished';
+  pid: number;
+  payload: Record<string, unknown>;
+}
+
+export interface JobRuns {
+  record(run: Omit<JobRun, 'pid'>): Promise<void>;
+  list(task?: string): Promise<JobRun[]>;
+  /** The job as graphile-worker holds it; null once it has completed (completing deletes it). */
+  readJob(id: string): Promise<{ attempts: number; lockedBy: string | null; lastError: string | null } | null>;
+  stop(): Promise<void>;
+}
+
+/** A table where test handlers write what they ran, so tests wait on the database, not the clock. */
+export async function createJobRuns(databaseUrl: string): Promise<JobRuns> {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+  await pool.query(`
+    create table if not exists job_runs (
+      id serial primary key,
+      worker text not null,
+      task text not null,
+      job_id text not null,
+      attempt int not null,
+      phase text not null,
+      pid int not null,
+      payload jsonb not null
+    )`);
+  return {
+    async record(run) {
+      await pool.query('insert into job_runs (worker, task, job_id, attempt, phase, pid, payload) values ($1, $2, $3, $4, $5, $6, $7)', [
+        run.worker,
+        run.task,
+        run.jobId,
+        run.attempt,
+        run.phase,
+        process.pid,
+        JSON.stringify(run.payload),
+      ]);
+    },
+    async list(task) {
+      const { rows } = await pool.query<JobRun>(
+        `select worker, task, job_id as "jobId", attempt, phase, pid, payload
+         from job_runs where $1::text is null or task = $1 order by id`,
+        [task ?? null],
+      );
+      return rows;
+    },
+    async readJob(id) {
+      const { rows } = await pool.query(
+        'select attempts, locked_by as "lockedBy", last_error as "lastError" from graphile_worker.jobs where id = $1',
+        [id],
+      );
+      return rows[0] ?? null;
+    },
+    stop: () => pool.end(),
+  };
+}
