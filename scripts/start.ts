@@ -51,6 +51,7 @@ async function shutdown() {
   logger.info('stopping');
   await platform.stop();
   await postgres?.stop();
+  logger.info('stopped cleanly');
   process.exit(0);
 }
 process.on('SIGINT', shutdown);

@@ -76,6 +76,7 @@ describe('npm start on a fresh machine', () => {
     expect(created.errors).toBeUndefined();
     first.child.kill('SIGINT');
     await expect(first.exit).resolves.toBe(0);
+    expect(first.output()).toContain('stopped cleanly');
 
     const second = await startPlatformProcess(env);
     running.push(second);
@@ -87,5 +88,6 @@ describe('npm start on a fresh machine', () => {
     expect(read.data).toEqual({ repo: { name: 'kept', addons: { totalCount: 0 } } });
     second.child.kill('SIGINT');
     await expect(second.exit).resolves.toBe(0);
+    expect(second.output()).toContain('stopped cleanly');
   });
 });

@@ -72,6 +72,8 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
     introspection: !config.production,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
+    // The process owns its signals (runUntilSignal, npm start): Apollo re-raising them would cut our shutdown short.
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
     formatError: hideSubgraphResponses(logger, createFormatError((error) => logger.error({ err: error }, 'unexpected error in gateway'))),
     plugins: [

