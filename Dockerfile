@@ -1,0 +1,23 @@
+# One image for every service; SERVICE picks which one a container runs:
+# gateway | repos | addons | runtimes. (Not built here: these machines have no Docker engine.)
+FROM node:24-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.base.json ./
+COPY packages/platform/package.json packages/platform/
+COPY subgraphs/repos/package.json subgraphs/repos/
+COPY subgraphs/addons/package.json subgraphs/addons/
+COPY subgraphs/runtimes/package.json subgraphs/runtimes/
+COPY gateway/package.json gateway/
+RUN npm ci --no-audit --no-fund
+COPY packages packages
+COPY subgraphs subgraphs
+COPY gateway gateway
+RUN npm run build && npm prune --omit=dev
+
+FROM node:24-bookworm-slim
+ENV NODE_ENV=production HOST=0.0.0.0
+WORKDIR /app
+COPY --from=build /app /app
+COPY schema schema
+USER node
+CMD ["sh", "-c", "case \"$SERVICE\" in gateway) exec node gateway/dist/main.js;; repos|addons|runtimes) exec node subgraphs/$SERVICE/dist/main.js;; *) echo \"set SERVICE to gateway, repos, addons or runtimes\" >&2; exit 2;; esac"]
