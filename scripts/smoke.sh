@@ -17,7 +17,7 @@ set -m
 npm start >"$log" 2>&1 &
 pid=$!
 set +m
-cleanup() { kill -9 "$pid" 2>/dev/null || true; pkill -9 -f "$PLATFORM_DATA_DIR" 2>/dev/null || true; rm -rf "$PLATFORM_DATA_DIR"; }
+cleanup() { kill -9 -- "-$pid" 2>/dev/null || true; rm -rf "$PLATFORM_DATA_DIR"; }
 trap cleanup EXIT
 
 for _ in $(seq 1 120); do
