@@ -60,3 +60,44 @@ describe('gateway request signatures', () => {
     expect(verifySubgraphRequest(secret, parts, headersOf(signSubgraphRequest('other', parts)))).toMatchObject({ ok: false });
   });
 });
+
+describe('JWT verification against a JWKS URL (production keys)', () => {
+  let server: import('node:http').Server;
+  let jwksUrl: string;
+  let privateKey: CryptoKey;
+
+  beforeAll(async () => {
+    const { createServer } = await import('node:http');
+    const { generateKeyPair, exportJWK } = await import('jose');
+    const pair = await generateKeyPair('ES256');
+    privateKey = pair.privateKey;
+    const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
+    server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })));
+    await new Promise<void>((resolveListen) => server.listen(0, '127.0.0.1', resolveListen));
+    jwksUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}/.well-known/jwks.json`;
+  });
+  afterAll(async () => {
+    await new Promise((resolveClose) => server.close(resolveClose));
+  });
+
+  it('accepts a token signed by a published key and checks issuer and audience', async () => {
+    const { SignJWT } = await import('jose');
+    const sign = (issuer: string) =>
+      new SignJWT({ roles: ['tenant'], tenant: 'acme' })
+        .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+        .setSubject('alice')
+        .setIssuer(issuer)
+        .setAudience('addon-platform')
+        .setExpirationTime('5m')
+        .sign(privateKey);
+    const jwks = createJwtVerifier({ keys: { kind: 'jwks', url: jwksUrl }, issuer: 'https://id.example.com', audience: 'addon-platform' });
+    await expect(jwks.verify(await sign('https://id.example.com'))).resolves.toMatchObject({ sub: 'alice', tenant: 'acme', roles: ['tenant'] });
+    await expect(jwks.verify(await sign('https://evil.example.com'))).rejects.toMatchObject({ code: 'UNAUTHENTICATED', message: expect.stringContaining('iss') });
+  });
+
+  it('refuses an HS256 token, whatever secret signed it', async () => {
+    const jwks = createJwtVerifier({ keys: { kind: 'jwks', url: jwksUrl } });
+    const token = await mintToken(secret, { sub: 'mallory', roles: ['operator'] });
+    await expect(jwks.verify(token)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+  });
+});
