@@ -140,3 +140,28 @@ describe('authentication at the gateway', () => {
     expect(result.data).toEqual({ createRepo: { name: 'public-charts', owner: 'op', visibility: 'PUBLIC' } });
   });
 });
+
+describe('entity fetches through the gateway', () => {
+  it('resolves repeated entity references once each and hands every occurrence its own answer', async () => {
+    const { repos, addons, runtimes } = platform.subgraphs;
+    const repo = await newRepo(repos);
+    const grafana = await newAddon(addons, { repoId: repo.id, name: 'grafana-dedup' });
+    const loki = await newAddon(addons, { repoId: repo.id, name: 'loki-dedup' });
+    const tenant = `tenant-${Date.now()}`;
+    // Created oldest first; the list reads newest first: g3, l2, g2, l1, g1.
+    for (const [addon, name] of [[grafana, 'g1'], [loki, 'l1'], [grafana, 'g2'], [loki, 'l2'], [grafana, 'g3']] as const) {
+      await newRuntimeInstance(runtimes, { addonId: addon.id, tenant, name, createdAt: new Date(Date.now() + Number(name[1]) * 10 + (name[0] === 'l' ? 5 : 0)) });
+    }
+    const result = await postGraphQL(platform.gateway.graphqlUrl, '{ runtimeInstances { edges { node { name addon { name repo { name } } } } } }', {
+      token: await platform.token({ sub: 'alice', tenant, roles: ['tenant'] }),
+    });
+    expect(result.errors).toBeUndefined();
+    expect(result.data?.runtimeInstances.edges.map((edge: any) => [edge.node.name, edge.node.addon.name, edge.node.addon.repo.name])).toEqual([
+      ['g3', 'grafana-dedup', repo.name],
+      ['l2', 'loki-dedup', repo.name],
+      ['g2', 'grafana-dedup', repo.name],
+      ['l1', 'loki-dedup', repo.name],
+      ['g1', 'grafana-dedup', repo.name],
+    ]);
+  });
+});

@@ -23,7 +23,7 @@ import type { GatewayConfig } from './config.js';
 import type { GraphQLFormattedError } from 'graphql';
 import type { GatewayContext } from './context.js';
 import { createOperationLimitsPlugin } from './limits.js';
-import { createSignedDataSource } from './signed-data-source.js';
+import { SignedDataSource } from './signed-data-source.js';
 import { createFileSupergraphSource, readSubgraphEndpoints } from './supergraph.js';
 
 export interface RunningGateway extends RunningService {
@@ -41,7 +41,7 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
   const gateway = new ApolloGateway({
     supergraphSdl: supergraph.hook,
     buildService: ({ name, url }) =>
-      createSignedDataSource({
+      new SignedDataSource({
         url: config.subgraphUrls[name.toLowerCase()] ?? url!,
         secret: config.gatewaySecret,
         timeoutMs: config.subgraphTimeoutMs,

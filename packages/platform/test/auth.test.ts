@@ -1,4 +1,5 @@
 import { createJwtVerifier, mintToken, signSubgraphRequest, verifySubgraphRequest, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '@addon-platform/platform';
+import { waitFor } from '@addon-platform/platform/testing';
 
 const secret = 'test-secret-that-is-long-enough-0123456789';
 const verifier = createJwtVerifier({ keys: { kind: 'hs256', secret } });
@@ -99,5 +100,16 @@ describe('JWT verification against a JWKS URL (production keys)', () => {
     const jwks = createJwtVerifier({ keys: { kind: 'jwks', url: jwksUrl } });
     const token = await mintToken(secret, { sub: 'mallory', roles: ['operator'] });
     await expect(jwks.verify(token)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+  });
+});
+
+describe('remembered verifications', () => {
+  it('never serves a remembered token past its expiry', async () => {
+    const strict = createJwtVerifier({ keys: { kind: 'hs256', secret }, clockToleranceSec: 0, cacheTtlMs: 60_000 });
+    const expiresAt = Math.floor(Date.now() / 1000) + 1;
+    const token = await mintToken(secret, { sub: 'alice', roles: ['tenant'] }, { expiresIn: expiresAt });
+    await expect(strict.verify(token)).resolves.toMatchObject({ sub: 'alice' });
+    await waitFor(() => Date.now() > expiresAt * 1000 + 50, { timeoutMs: 3000, description: 'the token to expire' });
+    await expect(strict.verify(token)).rejects.toMatchObject({ code: 'UNAUTHENTICATED', message: expect.stringContaining('expired') });
   });
 });

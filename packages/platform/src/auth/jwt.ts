@@ -1,4 +1,5 @@
 import { SignJWT, createRemoteJWKSet, jwtVerify, errors, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import { domainError } from '../errors.js';
 import { ROLES, type Role, type Viewer } from './viewer.js';
 
@@ -13,6 +14,14 @@ export interface JwtOptions {
   audience?: string;
   /** Allowed clock difference between issuer and verifier, in seconds. Default 30. */
   clockToleranceSec?: number;
+  /**
+   * How long a verified token is remembered, in ms (never past its `exp`). Default 30 s. A federated
+   * request makes every subgraph verify the same token again; remembering saves that work, and keeps
+   * a key withdrawn from the JWKS usable for at most this long.
+   */
+  cacheTtlMs?: number;
+  /** Most tokens remembered at once; the oldest are forgotten first. Default 10,000. */
+  cacheMaxEntries?: number;
 }
 
 export interface JwtVerifier {
@@ -28,14 +37,25 @@ const ALGORITHMS: Record<JwtKeySource['kind'], string[]> = {
 };
 
 export function createJwtVerifier(options: JwtOptions): JwtVerifier {
-  const { keys, issuer, audience, clockToleranceSec = 30 } = options;
-  const key: Uint8Array | JWTVerifyGetKey =
-    keys.kind === 'hs256' ? new TextEncoder().encode(keys.secret) : createRemoteJWKSet(new URL(keys.url));
+  const { keys, issuer, audience, clockToleranceSec = 30, cacheTtlMs = 30_000, cacheMaxEntries = 10_000 } = options;
+  // A KeyObject made once: handing jose the raw secret makes it import the key on every verification.
+  const key: KeyObject | JWTVerifyGetKey = keys.kind === 'hs256' ? createSecretKey(Buffer.from(keys.secret)) : createRemoteJWKSet(new URL(keys.url));
+  const verified = new Map<string, { viewer: Viewer; untilMs: number }>();
 
   async function verify(token: string): Promise<Viewer> {
+    const remembered = verified.get(token);
+    if (remembered && remembered.untilMs > Date.now()) return remembered.viewer;
+    verified.delete(token);
+    const viewer = await verifyAfresh(token);
+    if (verified.size >= cacheMaxEntries) verified.delete(verified.keys().next().value!);
+    verified.set(token, { viewer, untilMs: Math.min(Date.now() + cacheTtlMs, (viewer.expiresAt ?? 0) * 1000) });
+    return viewer;
+  }
+
+  async function verifyAfresh(token: string): Promise<Viewer> {
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, key as Uint8Array, {
+      ({ payload } = await jwtVerify(token, key as KeyObject, {
         algorithms: ALGORITHMS[keys.kind],
         issuer,
         audience,
