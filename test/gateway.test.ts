@@ -1,5 +1,6 @@
 import { composeServices } from '@apollo/composition';
 import { readConfig as readGatewayConfig, startGateway, type RunningGateway } from '@addon-platform/gateway';
+import { mintToken } from '@addon-platform/platform';
 import { waitFor } from '@addon-platform/platform/testing';
 import { parse } from 'graphql';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -120,7 +121,6 @@ describe('subgraphs behind the gateway', () => {
   it('checks the forwarded user token again', async () => {
     // A gateway that trusts another JWT secret forwards a token the subgraphs do not accept.
     const lax = await startExtraGateway({ JWT_SECRET: 'e'.repeat(64) });
-    const { mintToken } = await import('@addon-platform/platform');
     const token = await mintToken('e'.repeat(64), { sub: 'mallory', roles: ['operator'] });
     const result = await postGraphQL(lax.graphqlUrl, '{ repos { totalCount } }', { token });
     expect(result.data).toBeNull();

@@ -1,18 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import {
   ANONYMOUS,
   closeServer,
+  createApolloDefaults,
   createFormatError,
   createHttpApp,
   createHttpErrorHandler,
   createJwtVerifier,
   createLogger,
-  createMetricsPlugin,
   createServiceMetrics,
   listen,
   rethrowAsGraphQL,
@@ -68,19 +67,14 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
   });
 
   const apollo = new ApolloServer<GatewayContext>({
+    ...createApolloDefaults({
+      production: config.production,
+      httpServer: server,
+      metrics,
+      plugins: [createOperationLimitsPlugin({ maxDepth: config.maxQueryDepth, maxCost: config.maxQueryCost })],
+    }),
     gateway,
-    introspection: !config.production,
-    csrfPrevention: true,
-    allowBatchedHttpRequests: false,
-    // The process owns its signals (runUntilSignal, npm start): Apollo re-raising them would cut our shutdown short.
-    stopOnTerminationSignals: false,
-    includeStacktraceInErrorResponses: false,
     formatError: hideSubgraphResponses(logger, createFormatError((error) => logger.error({ err: error }, 'unexpected error in gateway'))),
-    plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer: server }),
-      createMetricsPlugin(metrics),
-      createOperationLimitsPlugin({ maxDepth: config.maxQueryDepth, maxCost: config.maxQueryCost }),
-    ],
   });
   await apollo.start();
 

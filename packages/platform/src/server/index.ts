@@ -1,4 +1,5 @@
 export * from './http-service.js';
+export * from './apollo-defaults.js';
 export * from './subgraph-server.js';
 export * from './federated-schema.js';
 export * from './subgraph.js';

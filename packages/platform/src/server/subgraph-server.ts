@@ -1,5 +1,4 @@
-import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServer, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -9,6 +8,7 @@ import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySubgraphRequest, type JwtVeri
 import { DomainError, createFormatError, toGraphQLError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ServiceMetrics } from '../metrics.js';
+import { createApolloDefaults } from './apollo-defaults.js';
 import { closeServer, createHttpApp, createHttpErrorHandler, listen, sendHttpError, type RawBodyRequest } from './http-service.js';
 
 export interface RequestScope {
@@ -42,19 +42,6 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-/** Counts operations by type and outcome. */
-export function createMetricsPlugin(metrics: ServiceMetrics): ApolloServerPlugin<BaseContext> {
-  return {
-    async requestDidStart() {
-      return {
-        async willSendResponse({ operation, errors }) {
-          metrics.graphqlOperations.inc({ operation: operation?.operation ?? 'unknown', outcome: errors?.length ? 'error' : 'ok' });
-        },
-      };
-    },
-  };
-}
-
 /**
  * Serves one subgraph: Apollo Server on `/graphql` behind the gateway-signature check and the JWT
  * check, plus the health, readiness and metrics routes every service has.
@@ -66,15 +53,9 @@ export async function startSubgraphServer<TContext extends BaseContext>(
   const { app, server } = createHttpApp({ logger, metrics, isReady });
 
   const apollo = new ApolloServer<TContext>({
+    ...createApolloDefaults({ production, httpServer: server, metrics, plugins: [ApolloServerPluginInlineTraceDisabled()] }),
     schema,
-    introspection: !production,
-    csrfPrevention: true,
-    allowBatchedHttpRequests: false,
-    // The process owns its signals (runUntilSignal, npm start): Apollo re-raising them would cut our shutdown short.
-    stopOnTerminationSignals: false,
-    includeStacktraceInErrorResponses: false,
     formatError: createFormatError((error) => logger.error({ err: error }, 'unexpected error in resolver')),
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer: server }), ApolloServerPluginInlineTraceDisabled(), createMetricsPlugin(metrics)],
   });
   await apollo.start();
 

@@ -1,43 +1,9 @@
 import pg from 'pg';
-import { createJobQueue, createLogger, enqueueJob, startJobWorker, type JobQueue, type JobWorker, type TaskName } from '@addon-platform/platform';
-import { createTestDatabase, waitFor, withClient, type TestDatabase } from '@addon-platform/platform/testing';
-import { createJobRuns, type JobRuns } from './job-runs.js';
+import { createJobQueue, enqueueJob, type TaskName } from '@addon-platform/platform';
+import { createTestDatabase, waitFor, withClient } from '@addon-platform/platform/testing';
+import { useJobTestBed } from './job-runs.js';
 
-const logger = createLogger({ service: 'job-queue-test', level: 'silent' });
-let db: TestDatabase;
-let queue: JobQueue;
-let runs: JobRuns;
-const workers: JobWorker[] = [];
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  queue = await createJobQueue({ databaseUrl: db.url, logger });
-  runs = await createJobRuns(db.url);
-});
-
-afterEach(async () => {
-  await Promise.all(workers.splice(0).map((worker) => worker.stop()));
-});
-
-afterAll(async () => {
-  await queue?.stop();
-  await runs?.stop();
-  await db?.drop();
-});
-
-async function startRecorder(queueName: string): Promise<void> {
-  workers.push(
-    await startJobWorker({
-      databaseUrl: db.url,
-      logger,
-      queue: queueName,
-      tasks: {
-        record: (payload: Record<string, unknown>, job) =>
-          runs.record({ worker: queueName, task: `${queueName}.record`, jobId: job.jobId, attempt: job.attempt, phase: 'finished', payload }),
-      },
-    }),
-  );
-}
+const bed = useJobTestBed('job-queue-test');
 
 const countJobs = (client: pg.ClientBase, task: string) =>
   client.query<{ count: number }>('select count(*)::int as count from graphile_worker.jobs where task_identifier = $1', [task]).then(({ rows }) => rows[0]!.count);
@@ -46,7 +12,7 @@ describe('job queue', () => {
   it('sets up its schema once when several queues start together on an empty database', async () => {
     const fresh = await createTestDatabase();
     try {
-      const queues = await Promise.all(Array.from({ length: 5 }, () => createJobQueue({ databaseUrl: fresh.url, logger })));
+      const queues = await Promise.all(Array.from({ length: 5 }, () => createJobQueue({ databaseUrl: fresh.url, logger: bed.logger })));
       await queues[0]!.enqueue('fresh.record', {});
       await Promise.all(queues.map((started) => started.stop()));
       await withClient(fresh.url, async (client) => expect(await countJobs(client, 'fresh.record')).toBe(1));
@@ -56,8 +22,8 @@ describe('job queue', () => {
   });
 
   it("adds a job with the caller's transaction, and none when that transaction rolls back", async () => {
-    await startRecorder('txn');
-    await withClient(db.url, async (client) => {
+    await bed.startWorker({ queue: 'txn', tasks: { record: bed.recordAs('txn', `${'txn'}.record`) } });
+    await withClient(bed.db.url, async (client) => {
       await client.query('begin');
       await enqueueJob(client, 'txn.record', { n: 1 });
       await client.query('rollback');
@@ -69,23 +35,23 @@ describe('job queue', () => {
     });
 
     const [run] = await waitFor(async () => {
-      const list = await runs.list('txn.record');
+      const list = await bed.runs.list('txn.record');
       return list.length > 0 && list;
     }, { description: 'the committed job to run' });
     expect(run!.payload).toEqual({ n: 2 });
   });
 
   it('keeps one pending job per job key, with the latest payload', async () => {
-    await queue.enqueue('keyed.record', { n: 1 }, { jobKey: 'repo-7' });
-    await queue.enqueue('keyed.record', { n: 2 }, { jobKey: 'repo-7' });
-    await startRecorder('keyed');
+    await bed.queue.enqueue('keyed.record', { n: 1 }, { jobKey: 'repo-7' });
+    await bed.queue.enqueue('keyed.record', { n: 2 }, { jobKey: 'repo-7' });
+    await bed.startWorker({ queue: 'keyed', tasks: { record: bed.recordAs('keyed', `${'keyed'}.record`) } });
 
-    await waitFor(async () => (await runs.list('keyed.record')).length > 0, { description: 'the keyed job to run' });
-    await withClient(db.url, async (client) => expect(await countJobs(client, 'keyed.record')).toBe(0));
-    expect((await runs.list('keyed.record')).map((run) => run.payload)).toEqual([{ n: 2 }]);
+    await waitFor(async () => (await bed.runs.list('keyed.record')).length > 0, { description: 'the keyed job to run' });
+    await withClient(bed.db.url, async (client) => expect(await countJobs(client, 'keyed.record')).toBe(0));
+    expect((await bed.runs.list('keyed.record')).map((run) => run.payload)).toEqual([{ n: 2 }]);
   });
 
   it('refuses a task name without its queue', async () => {
-    await expect(queue.enqueue('syncRepo' as TaskName, {})).rejects.toThrow('"<queue>.<task>"');
+    await expect(bed.queue.enqueue('syncRepo' as TaskName, {})).rejects.toThrow('"<queue>.<task>"');
   });
 });

@@ -1,4 +1,6 @@
 import pg from 'pg';
+import { createJobQueue, createLogger, startJobWorker, type JobHandler, type JobQueue, type JobWorker, type JobWorkerOptions } from '@addon-platform/platform';
+import { createTestDatabase, type TestDatabase } from '@addon-platform/platform/testing';
 
 /** One call of a test handler, as the handler recorded it. */
 export interface JobRun {
@@ -62,4 +64,42 @@ export async function createJobRuns(databaseUrl: string): Promise<JobRuns> {
     },
     stop: () => pool.end(),
   };
+}
+
+/**
+ * A fresh database, a queue, a run recorder and the workers a test starts, set up around every test
+ * file that calls it; workers stop after each test, everything else after the file.
+ */
+export function useJobTestBed(service: string) {
+  const logger = createLogger({ service, level: 'silent' });
+  const workers: JobWorker[] = [];
+  const bed = {
+    logger,
+    db: undefined as unknown as TestDatabase,
+    queue: undefined as unknown as JobQueue,
+    runs: undefined as unknown as JobRuns,
+    async startWorker(options: Pick<JobWorkerOptions, 'queue' | 'tasks'> & Partial<JobWorkerOptions>): Promise<JobWorker> {
+      const worker = await startJobWorker({ databaseUrl: bed.db.url, logger, pollIntervalMs: 100, ...options });
+      workers.push(worker);
+      return worker;
+    },
+    /** A handler that records its run under `worker` and succeeds. */
+    recordAs(worker: string, task: string): JobHandler<Record<string, unknown>> {
+      return (payload, job) => bed.runs.record({ worker, task, jobId: job.jobId, attempt: job.attempt, phase: 'finished', payload });
+    },
+  };
+  beforeAll(async () => {
+    bed.db = await createTestDatabase();
+    bed.queue = await createJobQueue({ databaseUrl: bed.db.url, logger });
+    bed.runs = await createJobRuns(bed.db.url);
+  });
+  afterEach(async () => {
+    await Promise.all(workers.splice(0).map((worker) => worker.stop()));
+  });
+  afterAll(async () => {
+    await bed.queue?.stop();
+    await bed.runs?.stop();
+    await bed.db?.drop();
+  });
+  return bed;
 }
