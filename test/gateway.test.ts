@@ -3,7 +3,7 @@ import { readConfig as readGatewayConfig, startGateway, type RunningGateway } fr
 import { mintToken } from '@addon-platform/platform';
 import { waitFor } from '@addon-platform/platform/testing';
 import { parse } from 'graphql';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { codesOf, postGraphQL } from './helpers/client.js';
@@ -181,5 +181,24 @@ describe('supergraph reload', () => {
     await writeFile(path, 'this is not a supergraph');
     await gateway.reloadSupergraph();
     expect((await postGraphQL(gateway.graphqlUrl, query)).data).toEqual({ runtimeInstances: { totalCount: 0 } });
+  });
+
+  it('reloads on SIGHUP a change the file watch cannot see', async () => {
+    // The watched folder holds a link; writing the file behind it raises no event there.
+    const target = join(dir, 'behind-link.graphql');
+    const linkDir = await mkdtemp(join(tmpdir(), 'supergraph-link-'));
+    const link = join(linkDir, 'supergraph.graphql');
+    await writeFile(target, await compose(['repos', 'addons']));
+    await symlink(target, link);
+    const gateway = await startExtraGateway({ SUPERGRAPH_PATH: link });
+    const query = '{ runtimeInstances { totalCount } }';
+
+    await writeFile(target, await compose(['repos', 'addons', 'runtimes']));
+    expect(codesOf(await postGraphQL(gateway.graphqlUrl, query))).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    // Emitted rather than sent: jest's sandboxed `process` keeps listeners to itself, and a real
+    // SIGHUP would end the test runner.
+    process.emit('SIGHUP', 'SIGHUP');
+    await waitFor(async () => (await postGraphQL(gateway.graphqlUrl, query)).data?.runtimeInstances, { description: 'the reload on SIGHUP' });
+    await rm(linkDir, { recursive: true, force: true });
   });
 });
