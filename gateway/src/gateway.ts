@@ -18,12 +18,12 @@ import {
   type Logger,
   type RunningService,
 } from '@addon-platform/platform';
-import type { GatewayConfig } from './config.js';
 import type { GraphQLFormattedError } from 'graphql';
+import type { GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
 import { createOperationLimitsPlugin } from './limits.js';
 import { SignedDataSource } from './signed-data-source.js';
-import { createFileSupergraphSource, readSubgraphEndpoints } from './supergraph.js';
+import { createFileSupergraphSource, readSubgraphEndpoints, resolveSubgraphUrl } from './supergraph.js';
 
 export interface RunningGateway extends RunningService {
   /** Re-reads the supergraph file now (also done on change and on SIGHUP). */
@@ -41,7 +41,7 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
     supergraphSdl: supergraph.hook,
     buildService: ({ name, url }) =>
       new SignedDataSource({
-        url: config.subgraphUrls[name.toLowerCase()] ?? url!,
+        url: resolveSubgraphUrl(name, url!, config.subgraphUrls),
         secret: config.gatewaySecret,
         timeoutMs: config.subgraphTimeoutMs,
       }),

@@ -10,6 +10,11 @@ export interface SubgraphEndpoint {
   url: string;
 }
 
+/** Where to reach a subgraph: its `SUBGRAPH_URL_<NAME>` override, else the URL the supergraph declares. */
+export function resolveSubgraphUrl(name: string, declaredUrl: string, overrides: Record<string, string>): string {
+  return overrides[name.toLowerCase()] ?? declaredUrl;
+}
+
 /** The subgraphs a supergraph names (`join__Graph`), with configured URL overrides applied. */
 export function readSubgraphEndpoints(supergraphSdl: string, overrides: Record<string, string>): SubgraphEndpoint[] {
   const joinGraph = parse(supergraphSdl).definitions.find(
@@ -20,7 +25,7 @@ export function readSubgraphEndpoints(supergraphSdl: string, overrides: Record<s
     const args = value.directives?.find((directive) => directive.name.value === 'join__graph')?.arguments ?? [];
     const arg = (name: string) => valueFromASTUntyped(args.find((argument) => argument.name.value === name)!.value) as string;
     const name = arg('name');
-    return { name, url: overrides[name.toLowerCase()] ?? arg('url') };
+    return { name, url: resolveSubgraphUrl(name, arg('url'), overrides) };
   });
 }
 
