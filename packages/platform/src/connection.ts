@@ -1,5 +1,6 @@
-import type { Cursor, EntityName, FilterQuery, QueryOrder } from '@mikro-orm/core';
+import { Cursor, type EntityName, type FilterQuery, type QueryOrder } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import DataLoader from 'dataloader';
 import { ArgsType, Directive, Field, Int, ObjectType, type ClassType } from 'type-graphql';
 import { UUID_PATTERN, domainError } from './errors.js';
 
@@ -114,6 +115,70 @@ export async function paginate<T extends object>(
   return toConnection(cursor);
 }
 
+type OrderBy<T> = { [K in keyof T]?: `${QueryOrder.ASC | QueryOrder.DESC}` | 'asc' | 'desc' };
+
+/**
+ * One page of children for each of many parents, in one statement: the connection a field such as
+ * `Addon.runtimes` returns for every addon of an entity fetch. Rows are ranked per parent with a
+ * window function, so each parent gets its own `first` rows and its own `totalCount`, and the
+ * pages and cursors are those `paginate` would give parent by parent. Every key of `orderBy` must
+ * run in the same direction (a row comparison applies the `after` cursor).
+ */
+export async function paginateChildren<T extends object>(
+  em: EntityManager,
+  entity: EntityName<T>,
+  options: { parent: keyof T & string; parentIds: readonly string[]; where: FilterQuery<T>; page: { first: number; after?: string }; orderBy: OrderBy<T> },
+): Promise<Connection<T>[]> {
+  const { parent, parentIds, where, page, orderBy } = options;
+  const keys = Object.keys(orderBy);
+  const directions = new Set(Object.values(orderBy).map((direction) => String(direction).toLowerCase()));
+  if (directions.size !== 1) throw new Error('paginateChildren needs every ordering key in one direction');
+  const descending = directions.has('desc');
+  if (page.after !== undefined) checkCursorKeys(em, entity, page.after, keys);
+
+  const meta = em.getMetadata().get(entity);
+  const properties = meta.properties as Record<string, { fieldNames: string[] }>;
+  const column = (property: string) => properties[property]!.fieldNames[0]!;
+  const parentColumn = column(parent);
+  const orderColumns = keys.map(column);
+  const knex = em.getKnex();
+  const scoped = em
+    .createQueryBuilder(entity, 'e')
+    .select('*')
+    .where({ $and: [{ [parent]: { $in: [...parentIds] } }, where] } as FilterQuery<T>)
+    .getKnexQuery();
+  const ranked = knex
+    .select('scoped.*', knex.raw(`row_number() over (partition by ?? order by ${orderColumns.map(() => `?? ${descending ? 'desc' : 'asc'}`).join(', ')}) as __rank`, [parentColumn, ...orderColumns]))
+    .from('scoped');
+  if (page.after !== undefined) {
+    const values = Cursor.decode(page.after);
+    ranked.whereRaw(`(${orderColumns.map(() => '??').join(', ')}) ${descending ? '<' : '>'} (${values.map(() => '?').join(', ')})`, [...orderColumns, ...values] as never);
+  }
+  const rows: Record<string, unknown>[] = await knex
+    .with('scoped', scoped)
+    .with('ranked', ranked)
+    .with('totals', knex.select(parentColumn).count({ __total: '*' }).from('scoped').groupBy(parentColumn))
+    .select('totals.__total', knex.raw('totals.?? as __parent', [parentColumn]), 'ranked.*')
+    .from('totals')
+    .leftJoin('ranked', function () {
+      this.on(`ranked.${parentColumn}`, `totals.${parentColumn}`).andOn('ranked.__rank', '<=', knex.raw('?', [page.first + 1]));
+    })
+    .orderBy([`totals.${parentColumn}`, 'ranked.__rank']);
+
+  const byParent = new Map(parentIds.map((parentId) => [parentId, { items: [] as T[], total: 0 }]));
+  for (const { __total, __parent, __rank, ...row } of rows) {
+    const group = byParent.get(String(__parent));
+    if (!group) continue;
+    group.total = Number(__total);
+    // A parent whose rows all lie before the cursor comes back once, with no ranked row.
+    if (__rank !== null) group.items.push(em.map(entity, row as never));
+  }
+  return parentIds.map((parentId) => {
+    const { items, total } = byParent.get(parentId)!;
+    return toConnection(new Cursor(items as never, total as never, { first: page.first, after: page.after, orderBy, overfetch: true } as never, meta) as never);
+  });
+}
+
 function checkCursorKeys<T extends object>(em: EntityManager, entity: EntityName<T>, after: string, keys: string[]): void {
   const values = JSON.parse(Buffer.from(after, 'base64url').toString('utf8')) as unknown[];
   const properties = em.getMetadata().get(entity).properties as Record<string, { runtimeType: string; type: string }>;
@@ -150,4 +215,24 @@ export function emptyConnection<T>(): Connection<T> {
 export function alignToIds<T extends { id: string }>(ids: readonly string[], rows: readonly T[]): (T | null)[] {
   const byId = new Map(rows.map((row) => [row.id, row]));
   return ids.map((id) => byId.get(id) ?? null);
+}
+
+/**
+ * Batches a per-parent connection field over the parents resolved in one request: `Addon.runtimes`
+ * for twenty addons becomes one `paginateChildren` call. Parents asking for different pages are
+ * batched separately.
+ */
+export function createChildConnectionLoader<T>(
+  loadPages: (parentIds: readonly string[], page: { first: number; after?: string }) => Promise<Connection<T>[]>,
+): (parentId: string, page: { first: number; after?: string }) => Promise<Connection<T>> {
+  const loaders = new Map<string, DataLoader<string, Connection<T>>>();
+  return (parentId, page) => {
+    const key = `${page.first}:${page.after ?? ''}`;
+    let loader = loaders.get(key);
+    if (!loader) {
+      loader = new DataLoader((parentIds) => loadPages(parentIds, page));
+      loaders.set(key, loader);
+    }
+    return loader.load(parentId);
+  };
 }

@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { buildFederatedSchema, startSubgraph, type SubgraphDefinition } from '@addon-platform/platform';
+import { buildFederatedSchema, createChildConnectionLoader, startSubgraph, type SubgraphDefinition } from '@addon-platform/platform';
 import { Addon } from './addons/addon.entity.js';
 import { AddonService } from './addons/addon.service.js';
 import type { AddonsConfig } from './config.js';
@@ -22,7 +22,13 @@ export const addonsSubgraph: SubgraphDefinition<AddonsContext> = {
   buildSchema: buildAddonsSchema,
   createContext(em, { viewer, logger }) {
     const addons = new AddonService(em);
-    return { viewer, logger, addons, addonLoader: new DataLoader((ids) => addons.findVisibleAddons(viewer, ids)) };
+    return {
+      viewer,
+      logger,
+      addons,
+      addonLoader: new DataLoader((ids) => addons.findVisibleAddons(viewer, ids)),
+      addonsOfRepo: createChildConnectionLoader((repoIds, page) => addons.listReposAddons(viewer, repoIds, page)),
+    };
   },
 };
 

@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { buildFederatedSchema, startSubgraph, type SubgraphDefinition } from '@addon-platform/platform';
+import { buildFederatedSchema, createChildConnectionLoader, startSubgraph, type SubgraphDefinition } from '@addon-platform/platform';
 import type { RuntimesConfig } from './config.js';
 import { RuntimeInstance } from './instances/runtime-instance.entity.js';
 import { RuntimeInstanceService } from './instances/runtime-instance.service.js';
@@ -22,7 +22,13 @@ export const runtimesSubgraph: SubgraphDefinition<RuntimesContext> = {
   buildSchema: buildRuntimesSchema,
   createContext(em, { viewer, logger }) {
     const instances = new RuntimeInstanceService(em);
-    return { viewer, logger, instances, instanceLoader: new DataLoader((ids) => instances.findVisibleInstances(viewer, ids)) };
+    return {
+      viewer,
+      logger,
+      instances,
+      instanceLoader: new DataLoader((ids) => instances.findVisibleInstances(viewer, ids)),
+      instancesOfAddon: createChildConnectionLoader((addonIds, page) => instances.listAddonsInstances(viewer, addonIds, page)),
+    };
   },
 };
 

@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import type { ServiceMetrics } from '../metrics.js';
 
@@ -34,6 +35,12 @@ export function createApolloDefaults<TContext extends BaseContext>(options: {
     includeStacktraceInErrorResponses: false,
     // The process owns its signals (runUntilSignal, npm start): Apollo re-raising them cut our shutdown short.
     stopOnTerminationSignals: false,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), createMetricsPlugin(metrics), ...plugins] as ApolloServerPlugin<TContext>[],
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      // Nothing here is HTTP-cacheable (per-viewer data); the default plugin would wrap every field's resolver to compute a policy.
+      ApolloServerPluginCacheControlDisabled(),
+      createMetricsPlugin(metrics),
+      ...plugins,
+    ] as ApolloServerPlugin<TContext>[],
   };
 }

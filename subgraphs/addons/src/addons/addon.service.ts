@@ -1,5 +1,5 @@
 import { raw, type FilterQuery } from '@mikro-orm/core';
-import { domainError, isOperator, readId, alignToIds, paginate, type Connection, type EntityManager, type Viewer } from '@addon-platform/platform';
+import { domainError, isOperator, readId, alignToIds, paginateChildren, type Connection, type EntityManager, type Viewer } from '@addon-platform/platform';
 import { Addon } from './addon.entity.js';
 
 /** Addons of repos the viewer may see, through the repos subgraph's published SQL function. */
@@ -18,9 +18,9 @@ export class AddonService {
     return addon;
   }
 
-  /** A repo's addons by name; empty when the repo is hidden from the viewer. */
-  async listRepoAddons(viewer: Viewer, repoId: string, page: { first: number; after?: string }): Promise<Connection<Addon>> {
-    return paginate(this.em, Addon, { $and: [{ repoId }, inVisibleRepos(viewer)] }, page, { name: 'asc', id: 'asc' });
+  /** Each repo's addons by name, a page per repo, in one query; empty for a repo hidden from the viewer. */
+  async listReposAddons(viewer: Viewer, repoIds: readonly string[], page: { first: number; after?: string }): Promise<Connection<Addon>[]> {
+    return paginateChildren(this.em, Addon, { parent: 'repoId', parentIds: repoIds, where: inVisibleRepos(viewer), page, orderBy: { name: 'asc', id: 'asc' } });
   }
 
   /** Visible addons among `ids`, in the order asked, null where hidden; for entity fetches. */

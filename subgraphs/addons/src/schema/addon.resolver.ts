@@ -22,8 +22,8 @@ export class AddonResolver {
 @Resolver(() => RepoReference)
 export class RepoAddonsResolver {
   @FieldResolver(() => AddonConnection, { description: "The repo's addons by name." })
-  addons(@Root() repo: RepoReference, @Args() page: PageArgs, @Ctx() { viewer, addons }: AddonsContext) {
-    return addons.listRepoAddons(viewer, repo.id, readPageArgs(page));
+  addons(@Root() repo: RepoReference, @Args() page: PageArgs, @Ctx() { addonsOfRepo }: AddonsContext) {
+    return addonsOfRepo(repo.id, readPageArgs(page));
   }
 }
 

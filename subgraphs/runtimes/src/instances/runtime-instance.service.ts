@@ -6,6 +6,7 @@ import {
   readId,
   alignToIds,
   paginate,
+  paginateChildren,
   type Connection,
   type EntityManager,
   type Viewer,
@@ -21,6 +22,8 @@ function ownedBy(viewer: Viewer): FilterQuery<RuntimeInstance> | null {
   return viewer.tenant ? { tenant: viewer.tenant } : null;
 }
 
+const NEWEST_FIRST = { createdAt: 'desc', id: 'desc' } as const;
+
 export class RuntimeInstanceService {
   constructor(private readonly em: EntityManager) {}
 
@@ -32,15 +35,17 @@ export class RuntimeInstanceService {
     return instance;
   }
 
-  async listInstances(
-    viewer: Viewer,
-    filter: { addonId?: string },
-    page: { first: number; after?: string },
-  ): Promise<Connection<RuntimeInstance>> {
+  async listInstances(viewer: Viewer, page: { first: number; after?: string }): Promise<Connection<RuntimeInstance>> {
     const scope = ownedBy(viewer);
     if (!scope) return emptyConnection();
-    const where = filter.addonId ? { $and: [scope, { addonId: filter.addonId }] } : scope;
-    return paginate(this.em, RuntimeInstance, where, page, { createdAt: 'desc', id: 'desc' });
+    return paginate(this.em, RuntimeInstance, scope, page, NEWEST_FIRST);
+  }
+
+  /** The viewer's instances of each addon, a page per addon, newest first; in one query. */
+  async listAddonsInstances(viewer: Viewer, addonIds: readonly string[], page: { first: number; after?: string }): Promise<Connection<RuntimeInstance>[]> {
+    const scope = ownedBy(viewer);
+    if (!scope) return addonIds.map(() => emptyConnection());
+    return paginateChildren(this.em, RuntimeInstance, { parent: 'addonId', parentIds: addonIds, where: scope, page, orderBy: NEWEST_FIRST });
   }
 
   /** Visible instances among `ids`, in the order asked, null where hidden; for entity fetches. */

@@ -1,5 +1,5 @@
 import type DataLoader from 'dataloader';
-import type { Logger, Viewer } from '@addon-platform/platform';
+import type { Connection, Logger, Viewer } from '@addon-platform/platform';
 import type { RuntimeInstance } from '../instances/runtime-instance.entity.js';
 import type { RuntimeInstanceService } from '../instances/runtime-instance.service.js';
 
@@ -9,4 +9,6 @@ export interface RuntimesContext {
   instances: RuntimeInstanceService;
   /** Batches the gateway's entity fetches of one request into one query. */
   instanceLoader: DataLoader<string, RuntimeInstance | null>;
+  /** `Addon.runtimes`, batched over the addons of one request. */
+  instancesOfAddon: (addonId: string, page: { first: number; after?: string }) => Promise<Connection<RuntimeInstance>>;
 }

@@ -15,7 +15,7 @@ export class RuntimeInstanceResolver {
 
   @Query(() => RuntimeInstanceConnection, { description: "The viewer's tenant's instances (operators: all), newest first." })
   runtimeInstances(@Args() page: PageArgs, @Ctx() { viewer, instances }: RuntimesContext) {
-    return instances.listInstances(viewer, {}, readPageArgs(page));
+    return instances.listInstances(viewer, readPageArgs(page));
   }
 
   @FieldResolver(() => AddonReference)
@@ -27,8 +27,8 @@ export class RuntimeInstanceResolver {
 @Resolver(() => AddonReference)
 export class AddonRuntimesResolver {
   @FieldResolver(() => RuntimeInstanceConnection, { description: "The viewer's instances of this addon, newest first." })
-  runtimes(@Root() addon: AddonReference, @Args() page: PageArgs, @Ctx() { viewer, instances }: RuntimesContext) {
-    return instances.listInstances(viewer, { addonId: addon.id }, readPageArgs(page));
+  runtimes(@Root() addon: AddonReference, @Args() page: PageArgs, @Ctx() { instancesOfAddon }: RuntimesContext) {
+    return instancesOfAddon(addon.id, readPageArgs(page));
   }
 }
 
