@@ -39,7 +39,12 @@ export function createHttpApp(options: HttpServiceOptions): { app: Express; serv
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
-  return { app, server: createServer(app) };
+  const server = createServer(app);
+  // Longer than the idle timeout of the proxies and load balancers usually put in front (often 60 s),
+  // so the server never closes a kept-alive connection a client is about to reuse.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  return { app, server };
 }
 
 // Label by route, never by raw URL: ids in paths would make the metric's cardinality unbounded.
