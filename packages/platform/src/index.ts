@@ -8,5 +8,5 @@ export * from './metrics.js';
 export * from './auth/index.js';
 export * from './db/index.js';
 export * from './server/index.js';
-export * from './connection.js';
+export * from './connection/index.js';
 export * from './jobs/index.js';

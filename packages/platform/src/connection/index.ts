@@ -1,0 +1,2 @@
+export * from './connection.type.js';
+export * from './paginate.js';
