@@ -3,22 +3,14 @@
  * temporary folder that lives exactly as long as the run. Extra arguments go to jest.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startEmbeddedPostgres } from '@addon-platform/platform';
-import { freePort } from '@addon-platform/platform/testing';
+import { startTemporaryPostgres } from '@addon-platform/platform/testing';
 
 const env = { ...process.env };
 let stopPostgres = async () => {};
 if (!env.DATABASE_URL) {
-  const dataDir = await mkdtemp(join(tmpdir(), 'addon-platform-test-pg-'));
-  const postgres = await startEmbeddedPostgres({ dataDir, port: await freePort(), database: 'postgres_test' });
+  const postgres = await startTemporaryPostgres('postgres_test');
   env.DATABASE_URL = postgres.databaseUrl;
-  stopPostgres = async () => {
-    await postgres.stop();
-    await rm(dataDir, { recursive: true, force: true });
-  };
+  stopPostgres = postgres.stop;
   console.log(`tests use an embedded PostgreSQL at ${postgres.databaseUrl}`);
 }
 

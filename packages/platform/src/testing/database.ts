@@ -1,4 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEmbeddedPostgres } from '../db/embedded-postgres.js';
+import { freePort } from './wait.js';
 import pg from 'pg';
 
 /**
@@ -17,9 +22,9 @@ export interface TestDatabase {
 }
 
 /** A fresh, empty database per test file, so no test leans on another's data. */
-export async function createTestDatabase(): Promise<TestDatabase> {
-  const serverUrl = testServerUrl();
-  const name = `test_${randomBytes(6).toString('hex')}`;
+export async function createTestDatabase(options: { serverUrl?: string; prefix?: string } = {}): Promise<TestDatabase> {
+  const { serverUrl = testServerUrl(), prefix = 'test' } = options;
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
   await withClient(serverUrl, (client) => client.query(`create database ${name}`));
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
@@ -36,5 +41,23 @@ export async function withClient<T>(url: string, use: (client: pg.Client) => Pro
     return await use(client);
   } finally {
     await client.end();
+  }
+}
+
+/** An embedded PostgreSQL in a temporary folder that `stop()` removes: for test and bench runs. */
+export async function startTemporaryPostgres(database: string): Promise<{ databaseUrl: string; stop(): Promise<void> }> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'addon-platform-pg-'));
+  try {
+    const postgres = await startEmbeddedPostgres({ dataDir, port: await freePort(), database });
+    return {
+      databaseUrl: postgres.databaseUrl,
+      async stop() {
+        await postgres.stop();
+        await rm(dataDir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await rm(dataDir, { recursive: true, force: true });
+    throw error;
   }
 }
