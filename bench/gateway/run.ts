@@ -26,7 +26,7 @@ import { printRatios, printResults } from './report.js';
 import { SEED, seedBenchData } from './seed.js';
 import type { ServerKind } from './server-kinds.js';
 import { startServerProcess } from './servers.js';
-import { composeSupergraph } from './supergraph.js';
+import { composeSupergraph } from '../../scripts/supergraph.js';
 
 const config = readBenchConfig(process.env);
 const cpus = readAllowedCpus();
@@ -89,7 +89,7 @@ try {
   const supergraphDir = await mkdtemp(join(tmpdir(), 'addon-platform-bench-supergraph-'));
   cleanups.push(() => rm(supergraphDir, { recursive: true, force: true }));
   const supergraphPath = join(supergraphDir, 'supergraph.graphql');
-  await writeFile(supergraphPath, await composeSupergraph({ repos: repos.graphqlUrl.href, addons: addons.graphqlUrl.href, runtimes: runtimes.graphqlUrl.href }));
+  await writeFile(supergraphPath, (await composeSupergraph({ repos: repos.graphqlUrl.href, addons: addons.graphqlUrl.href, runtimes: runtimes.graphqlUrl.href })).supergraphSdl);
   const ours = await startServer('gateway', { ...env, SUPERGRAPH_PATH: supergraphPath });
   const hive = await startServer('hive', { ...env, SUPERGRAPH_PATH: supergraphPath });
   const load = track(await startLoadGenerator(loadCpu, { PATH: process.env.PATH, HOME: process.env.HOME }));
