@@ -72,20 +72,24 @@ export function readPageArgs(args: PageArgs): { first: number; after?: string } 
   if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
     throw domainError('BAD_USER_INPUT', `first must be between 1 and ${MAX_PAGE_SIZE}.`, { field: 'first' });
   }
-  if (args.after !== undefined && args.after !== null && !isWellFormedCursor(args.after)) {
-    throw domainError('BAD_USER_INPUT', 'after is not a cursor from this list; pass an edge cursor unchanged.', { field: 'after' });
-  }
+  if (args.after !== undefined && args.after !== null && !decodeCursor(args.after)) throw notACursor();
   return { first, after: args.after ?? undefined };
 }
 
-// MikroORM cursors are base64url-encoded JSON arrays of the ordering keys.
-function isWellFormedCursor(cursor: string): boolean {
-  if (cursor.length > 512 || !/^[A-Za-z0-9_-]+$/.test(cursor)) return false;
+/** The ordering-key values a cursor carries, or undefined when it is not one of ours. */
+export function decodeCursor(cursor: string): unknown[] | undefined {
+  // MikroORM cursors are base64url-encoded JSON arrays of the ordering keys.
+  if (cursor.length > 512 || !/^[A-Za-z0-9_-]+$/.test(cursor)) return undefined;
   try {
-    return Array.isArray(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+    const values: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    return Array.isArray(values) ? values : undefined;
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+export function notACursor() {
+  return domainError('BAD_USER_INPUT', 'after is not a cursor from this list; pass an edge cursor unchanged.', { field: 'after' });
 }
 
 export function emptyConnection<T>(): Connection<T> {

@@ -1,8 +1,8 @@
 import { Cursor, type EntityName, type FilterQuery, type QueryOrder } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
-import { UUID_PATTERN, domainError } from '../errors.js';
-import type { Connection } from './connection.type.js';
+import { UUID_PATTERN } from '../errors.js';
+import { decodeCursor, notACursor, type Connection } from './connection.type.js';
 
 type OrderBy<T> = { [K in keyof T]?: `${QueryOrder.ASC | QueryOrder.DESC}` | 'asc' | 'desc' };
 
@@ -20,7 +20,7 @@ export async function paginate<T extends object>(
   page: { first: number; after?: string },
   orderBy: OrderBy<T>,
 ): Promise<Connection<T>> {
-  if (page.after !== undefined) checkCursorKeys(em, entity, page.after, Object.keys(orderBy));
+  if (page.after !== undefined) readCursorValues(em, entity, page.after, Object.keys(orderBy));
   const cursor = await em.findByCursor(entity, where, {
     first: page.first,
     after: page.after,
@@ -47,7 +47,7 @@ export async function paginateChildren<T extends object>(
   const directions = new Set(Object.values(orderBy).map((direction) => String(direction).toLowerCase()));
   if (directions.size !== 1) throw new Error('paginateChildren needs every ordering key in one direction');
   const descending = directions.has('desc');
-  if (page.after !== undefined) checkCursorKeys(em, entity, page.after, keys);
+  const afterValues = page.after === undefined ? undefined : readCursorValues(em, entity, page.after, keys);
 
   const meta = em.getMetadata().get(entity);
   const properties = meta.properties as Record<string, { fieldNames: string[] }>;
@@ -63,9 +63,8 @@ export async function paginateChildren<T extends object>(
   const ranked = knex
     .select('scoped.*', knex.raw(`row_number() over (partition by ?? order by ${orderColumns.map(() => `?? ${descending ? 'desc' : 'asc'}`).join(', ')}) as __rank`, [parentColumn, ...orderColumns]))
     .from('scoped');
-  if (page.after !== undefined) {
-    const values = Cursor.decode(page.after);
-    ranked.whereRaw(`(${orderColumns.map(() => '??').join(', ')}) ${descending ? '<' : '>'} (${values.map(() => '?').join(', ')})`, [...orderColumns, ...values] as never);
+  if (afterValues) {
+    ranked.whereRaw(`(${orderColumns.map(() => '??').join(', ')}) ${descending ? '<' : '>'} (${afterValues.map(() => '?').join(', ')})`, [...orderColumns, ...afterValues] as never);
   }
   const rows: Record<string, unknown>[] = await knex
     .with('scoped', scoped)
@@ -92,8 +91,10 @@ export async function paginateChildren<T extends object>(
   });
 }
 
-function checkCursorKeys<T extends object>(em: EntityManager, entity: EntityName<T>, after: string, keys: string[]): void {
-  const values = JSON.parse(Buffer.from(after, 'base64url').toString('utf8')) as unknown[];
+/** The cursor's values, when they fit the ordering keys; `BAD_USER_INPUT` otherwise. */
+function readCursorValues<T extends object>(em: EntityManager, entity: EntityName<T>, after: string, keys: string[]): unknown[] {
+  const values = decodeCursor(after);
+  if (!values) throw notACursor();
   const properties = em.getMetadata().get(entity).properties as Record<string, { runtimeType: string; type: string }>;
   const fits = (value: unknown, key: string) => {
     const { runtimeType, type } = properties[key]!;
@@ -101,9 +102,8 @@ function checkCursorKeys<T extends object>(em: EntityManager, entity: EntityName
     if (type === 'uuid') return typeof value === 'string' && UUID_PATTERN.test(value);
     return typeof value === runtimeType;
   };
-  if (values.length !== keys.length || !keys.every((key, index) => fits(values[index], key))) {
-    throw domainError('BAD_USER_INPUT', 'after is not a cursor from this list; pass an edge cursor unchanged.', { field: 'after' });
-  }
+  if (values.length !== keys.length || !keys.every((key, index) => fits(values[index], key))) throw notACursor();
+  return values;
 }
 
 function toConnection<T extends object>(page: Cursor<T, never, never, never, boolean>): Connection<T> {
