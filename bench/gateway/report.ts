@@ -1,18 +1,10 @@
 import type { BenchCase } from './cases.js';
 import type { CaseResult } from './measure.js';
+import { printTable } from '../print-table.js';
 
 const fixed = (digits: number) => (value: number | undefined) => (value === undefined || Number.isNaN(value) ? '—' : value.toFixed(digits));
 const ms = fixed(3);
 const times = (ratio: number) => `${ratio.toFixed(2)}×`;
-
-/** Prints rows as a table: the first column left-aligned, the others right-aligned. */
-function printTable(header: string[], rows: string[][]): void {
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
-  const line = (cells: string[]) => cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
-  console.log(line(header));
-  console.log(widths.map((width) => '-'.repeat(width)).join('  '));
-  for (const row of rows) console.log(line(row));
-}
 
 export function printResults(results: CaseResult[]): void {
   printTable(

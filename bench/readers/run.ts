@@ -1,0 +1,155 @@
+/**
+ * Helm index reading over loopback HTTP: how fast `helmReader` parses each fixture index (median of
+ * a few runs), and the peak RSS of reading a synthetic ~50 MB index (fixture charts repeated under new
+ * names) in a child process, so the figure is the reader's own. Goal: peak RSS under 512 MB.
+ * `npm run bench:readers -- [runs]` (default 5).
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { helmReader, UrlGuard } from '@addon-platform/sources';
+import { startFixtureHttpServer } from '@addon-platform/sources/testing';
+import { printTable } from '../print-table.js';
+
+const FIXTURES = join(import.meta.dirname, '../../fixtures/helm-index');
+const FIXTURE_NAMES = ['castai-helm-charts', 'grafana-helm-charts', 'jupyterhub-helm-chart'];
+const SYNTHETIC_BYTES = 50 * 1024 * 1024;
+const RSS_GOAL_MB = 512;
+const MB = 1024 * 1024;
+const guard = new UrlGuard({ allow: ['127.0.0.1/32'], timeoutMs: 600_000 });
+
+interface ReadFigures {
+  charts: number;
+  versions: number;
+  ms: number;
+}
+
+/** Reads the whole index keeping only counts, as a sync that stores chart by chart would. */
+async function readIndex(url: string): Promise<ReadFigures> {
+  const started = performance.now();
+  const snapshot = await helmReader.read({ url }, { guard });
+  if (snapshot.status !== 'read') throw new Error(`${url}: expected a read`);
+  let charts = 0;
+  let versions = 0;
+  for await (const chart of snapshot.entries) {
+    charts++;
+    versions += chart.versions.length;
+  }
+  return { charts, versions, ms: performance.now() - started };
+}
+
+if (process.argv[2] === '--child') {
+  const baselineRssMb = process.memoryUsage().rss / MB;
+  const figures = await readIndex(process.argv[3]!);
+  console.log(JSON.stringify({ ...figures, baselineRssMb, peakRssMb: process.resourceUsage().maxRSS / 1024 }));
+} else {
+  await main(Number(process.argv[2] ?? 5));
+}
+
+async function main(runs: number): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'addon-platform-bench-readers-'));
+  const syntheticFile = join(dir, 'index.yaml');
+  const copies = await writeSyntheticIndex(syntheticFile);
+  const server = await startFixtureHttpServer({
+    routes: {
+      ...Object.fromEntries(FIXTURE_NAMES.map((name) => [`/${name}/index.yaml`, { file: fixtureFile(name) }])),
+      '/synthetic/index.yaml': { file: syntheticFile },
+    },
+  });
+  try {
+    console.log(`helmReader over loopback HTTP, median of ${runs} runs\n`);
+    const rows: string[][] = [];
+    for (const name of FIXTURE_NAMES) {
+      const reads: ReadFigures[] = [];
+      for (let run = 0; run < runs; run++) reads.push(await readIndex(`${server.url}/${name}`));
+      const median = reads.map((read) => read.ms).sort((a, b) => a - b)[Math.floor(runs / 2)]!;
+      const size = (await stat(fixtureFile(name))).size;
+      const { charts, versions } = reads[0]!;
+      rows.push([name, mb(size), String(charts), String(versions), median.toFixed(0), perSecond(versions, median), mb((size / median) * 1000)]);
+    }
+    printTable(['index', 'MB', 'charts', 'versions', 'median ms', 'versions/s', 'MB/s'], rows);
+
+    const size = (await stat(syntheticFile)).size;
+    const child = await readInChild(`${server.url}/synthetic`);
+    console.log(`\nsynthetic index: ${mb(size)} MB, the fixtures' charts ${copies} times over, read in a child process\n`);
+    printTable(
+      ['charts', 'versions', 'ms', 'versions/s', 'RSS before read MB', 'peak RSS MB'],
+      [[String(child.charts), String(child.versions), child.ms.toFixed(0), perSecond(child.versions, child.ms), child.baselineRssMb.toFixed(0), child.peakRssMb.toFixed(0)]],
+    );
+    const verdict = child.peakRssMb < RSS_GOAL_MB ? 'MET' : 'MISSED';
+    console.log(`\ngoal "peak RSS under ${RSS_GOAL_MB} MB" on a ${mb(size)} MB index: ${verdict} (${child.peakRssMb.toFixed(0)} MB)`);
+  } finally {
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function fixtureFile(name: string): string {
+  return join(FIXTURES, `${name}.gh-pages.index.yaml`);
+}
+
+/** An index in Helm's layout past {@link SYNTHETIC_BYTES}: every fixture chart again as `<chart>-copy<n>`; answers n. */
+async function writeSyntheticIndex(file: string): Promise<number> {
+  const charts = (await Promise.all(FIXTURE_NAMES.map(async (name) => chartBlocks(await readFile(fixtureFile(name), 'utf8'))))).flat();
+  const out = createWriteStream(file);
+  const write = async (text: string) => {
+    if (!out.write(text)) await once(out, 'drain');
+  };
+  await write('apiVersion: v1\nentries:\n');
+  let written = 0;
+  let copies = 0;
+  while (written < SYNTHETIC_BYTES) {
+    copies++;
+    for (const { name, lines } of charts) {
+      const renamed = `${name}-copy${copies}`;
+      const text = `${lines.map((line) => renameLine(line, name, renamed)).join('\n')}\n`;
+      written += Buffer.byteLength(text);
+      await write(text);
+    }
+  }
+  await write(`generated: "${new Date().toISOString()}"\n`);
+  out.end();
+  await once(out, 'finish');
+  return copies;
+}
+
+function renameLine(line: string, name: string, renamed: string): string {
+  if (line === `  ${name}:`) return `  ${renamed}:`;
+  if (line === `    name: ${name}`) return `    name: ${renamed}`;
+  return line;
+}
+
+/** The fixture's charts as Helm writes them: a key at two spaces, then its list. */
+function chartBlocks(index: string): Array<{ name: string; lines: string[] }> {
+  const lines = index.split('\n');
+  const blocks: Array<{ name: string; lines: string[] }> = [];
+  for (const line of lines.slice(lines.indexOf('entries:') + 1)) {
+    if (/^\S/.test(line)) break;
+    const key = /^ {2}([^\s-][^:]*):$/.exec(line);
+    if (key) blocks.push({ name: key[1]!, lines: [] });
+    blocks.at(-1)!.lines.push(line);
+  }
+  return blocks;
+}
+
+async function readInChild(url: string): Promise<ReadFigures & { baselineRssMb: number; peakRssMb: number }> {
+  const child = spawn(process.execPath, [...process.execArgv, import.meta.filename, '--child', url], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (text: string) => (output += text));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  if (code !== 0) throw new Error(`the reading child exited with ${code}`);
+  return JSON.parse(output.trim().split('\n').at(-1)!);
+}
+
+
+function mb(bytes: number): string {
+  return (bytes / MB).toFixed(1);
+}
+
+function perSecond(count: number, ms: number): string {
+  return Math.round((count / ms) * 1000).toLocaleString('en-US');
+}

@@ -1,0 +1,2 @@
+export * from './http-server.js';
+export * from './git-server.js';
