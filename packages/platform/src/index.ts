@@ -10,3 +10,4 @@ export * from './db/index.js';
 export * from './server/index.js';
 export * from './connection/index.js';
 export * from './jobs/index.js';
+export * from './crypto/index.js';

@@ -52,11 +52,21 @@ export interface SubgraphConfig extends CommonConfig {
   dbPoolMax: number;
 }
 
-export function readSubgraphConfig(component: string, env: Env, defaultPort: number): SubgraphConfig {
+/**
+ * Reads a subgraph's settings: the common ones, its database, and whatever `readMore` reads with the
+ * same reader, so that every problem of every setting is reported at once.
+ */
+export function readSubgraphConfig<More extends object = object>(
+  component: string,
+  env: Env,
+  defaultPort: number,
+  readMore?: (read: EnvReader) => More,
+): SubgraphConfig & More {
   const read = createEnvReader(component, env);
   const common = readCommonConfig(read, defaultPort);
   const databaseUrl = read.requiredString('DATABASE_URL', 'postgres://user:password@host:5432/database');
   const dbPoolMax = read.integer('DB_POOL_MAX', 10, { min: 1, max: 1000 });
+  const more = readMore?.(read) ?? ({} as More);
   read.done();
-  return { ...common, databaseUrl, dbPoolMax };
+  return { ...common, databaseUrl, dbPoolMax, ...more };
 }

@@ -1,2 +1,3 @@
 export * from './orm.js';
 export * from './embedded-postgres.js';
+export * from './job-client.js';

@@ -4,6 +4,7 @@ import type { BaseContext } from '@apollo/server';
 import type { GraphQLSchema } from 'graphql';
 import { createJwtVerifier } from '../auth/index.js';
 import { applyMigrations, createOrm, isDatabaseReachable, type EntityManager, type SubgraphOrm } from '../db/index.js';
+import { createJobQueue, type JobQueue } from '../jobs/index.js';
 import { createLogger, type Logger } from '../logger.js';
 import { createServiceMetrics } from '../metrics.js';
 import type { SubgraphConfig } from '../service-config.js';
@@ -22,6 +23,8 @@ export interface SubgraphDefinition<TContext extends BaseContext> {
 
 export interface RunningSubgraph extends RunningService {
   orm: SubgraphOrm;
+  /** Enqueues on any subgraph's queue; its schema is migrated at start, so in-transaction enqueues find it. */
+  jobs: JobQueue;
   logger: Logger;
 }
 
@@ -40,8 +43,11 @@ export async function startSubgraph<TContext extends BaseContext>(
     logger,
     poolMax: config.dbPoolMax,
   });
+  let jobs: JobQueue | undefined;
   try {
     await applyMigrations(orm, logger);
+    const queue = await createJobQueue({ databaseUrl: config.databaseUrl, logger });
+    jobs = queue;
     const service = await startSubgraphServer({
       schema: await definition.buildSchema(),
       host: config.host,
@@ -58,13 +64,16 @@ export async function startSubgraph<TContext extends BaseContext>(
     return {
       ...service,
       orm,
+      jobs: queue,
       logger,
       async stop() {
         await service.stop();
+        await queue.stop();
         await orm.close();
       },
     };
   } catch (error) {
+    await jobs?.stop();
     await orm.close();
     throw error;
   }
