@@ -8,6 +8,8 @@ export interface PlatformOptions {
   databaseUrl: string;
   gatewaySecret: string;
   jwtSecret: string;
+  /** `CREDENTIAL_KEYS` of the subgraphs that seal or open credentials. */
+  credentialKeys: string;
   /** Ports of gateway, repos, addons and runtimes; 0 picks free ones. */
   ports?: { gateway: number; repos: number; addons: number; runtimes: number };
   supergraphPath?: string;
@@ -32,6 +34,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     DATABASE_URL: options.databaseUrl,
     GATEWAY_SECRET: options.gatewaySecret,
     JWT_SECRET: options.jwtSecret,
+    CREDENTIAL_KEYS: options.credentialKeys,
     ...options.env,
     PORT: String(port),
   });

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Starts the platform as a new user would (`npm start`, no DATABASE_URL), creates a repo, reads it back
-# through all three subgraphs, and stops it with SIGINT. Fails on any error or unclean exit.
+# Starts the platform as a new user would (`npm start`, no DATABASE_URL), creates a repo of a Helm index
+# served on loopback, reads it back through all three subgraphs, and stops it with SIGINT. Fails on any
+# error or unclean exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,16 +9,22 @@ free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1
 export PLATFORM_DATA_DIR="$(mktemp -d)"
 chmod 755 "$PLATFORM_DATA_DIR"   # as root, PostgreSQL runs as another user that must enter it
 export EMBEDDED_POSTGRES_PORT="$(free_port)" GATEWAY_PORT="$(free_port)"
+# The repo's source: an empty Helm index on loopback, which the platform must be told it may fetch.
+index_port="$(free_port)"
+export URL_ALLOW_LIST=127.0.0.1/32
 log="$PLATFORM_DATA_DIR/start.log"
 url="http://127.0.0.1:$GATEWAY_PORT"
 
 # Job control gives npm start its own process group with default signal handling (a plain background
 # job would ignore SIGINT), so the kill below is what Ctrl-C does in a terminal: SIGINT to the group.
+node -e "require('http').createServer((q, s) => q.url === '/index.yaml' ? s.end('apiVersion: v1\\nentries: {}\\n') : s.writeHead(404).end()).listen($index_port, '127.0.0.1')" &
+index_pid=$!
+
 set -m
 npm start >"$log" 2>&1 &
 pid=$!
 set +m
-cleanup() { kill -9 -- "-$pid" 2>/dev/null || true; rm -rf "$PLATFORM_DATA_DIR"; }
+cleanup() { kill -9 -- "-$pid" 2>/dev/null || true; kill "$index_pid" 2>/dev/null || true; rm -rf "$PLATFORM_DATA_DIR"; }
 trap cleanup EXIT
 
 for _ in $(seq 1 120); do
@@ -29,7 +36,7 @@ curl -fs "$url/readyz" >/dev/null || { cat "$log"; echo "gateway not ready"; exi
 
 token="$(npm run -s token -- --role operator --sub smoke --tenant smoke)"
 gql() { curl -fs "$url/graphql" -H 'content-type: application/json' -H "authorization: Bearer $token" -d "$1"; }
-created="$(gql '{"query":"mutation { createRepo(input: { name: \"smoke\", type: HELM, url: \"https://charts.example.com\", visibility: PRIVATE }) { id } }"}')"
+created="$(gql '{"query":"mutation { createRepo(input: { name: \"smoke\", type: HELM, url: \"http://127.0.0.1:'"$index_port"'\", visibility: PRIVATE }) { id } }"}')"
 id="$(node -e 'const r=JSON.parse(process.argv[1]); if (r.errors) { console.error(JSON.stringify(r.errors)); process.exit(1) } console.log(r.data.createRepo.id)' "$created")"
 answer="$(gql "{\"query\":\"{ repo(id: \\\"$id\\\") { name addons { totalCount edges { node { name runtimes { totalCount } } } } } }\"}")"
 echo "$answer"

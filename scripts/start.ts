@@ -27,7 +27,10 @@ const platform = await startPlatform({
   databaseUrl: databaseUrlFromEnv ?? postgres!.databaseUrl,
   gatewaySecret: process.env.GATEWAY_SECRET ?? secrets.gatewaySecret,
   jwtSecret: process.env.JWT_SECRET ?? secrets.jwtSecret,
+  credentialKeys: process.env.CREDENTIAL_KEYS ?? secrets.credentialKeys,
   ports: { gateway: gatewayPort, repos: 0, addons: 0, runtimes: 0 },
+  // Every other setting (LOG_LEVEL, URL_ALLOW_LIST, …) reaches the services as when each runs alone.
+  env: process.env,
 }).catch(async (error: unknown) => {
   logger.error({ err: error }, 'the platform failed to start');
   await postgres?.stop();

@@ -1,14 +1,18 @@
 import { RepoVisibility } from '@addon-platform/repos';
+import { startFixtureHttpServer, type FixtureHttpServer } from '@addon-platform/sources/testing';
 import { codesOf, postGraphQL } from './helpers/client.js';
 import { newAddon, newRepo, newRuntimeInstance } from './helpers/factories.js';
 import { startTestPlatform, type TestPlatform } from './helpers/platform.js';
 
 let platform: TestPlatform;
+let charts: FixtureHttpServer;
 beforeAll(async () => {
-  platform = await startTestPlatform();
+  charts = await startFixtureHttpServer({ routes: { '/index.yaml': { body: 'apiVersion: v1\nentries: {}\n' } } });
+  platform = await startTestPlatform({ env: { URL_ALLOW_LIST: '127.0.0.1/32' } });
 });
 afterAll(async () => {
   await platform?.stop();
+  await charts?.close();
 });
 
 const REPO_ADDONS_RUNTIMES = `
@@ -134,8 +138,8 @@ describe('authentication at the gateway', () => {
   it('lets an operator create a PUBLIC repo owned by them', async () => {
     const result = await postGraphQL(
       platform.gateway.graphqlUrl,
-      `mutation { createRepo(input: { name: "public-charts", type: HELM, url: "https://charts.example.com", visibility: PUBLIC }) { name owner visibility } }`,
-      { token: await platform.token({ sub: 'op', roles: ['operator'] }) },
+      'mutation ($url: String!) { createRepo(input: { name: "public-charts", type: HELM, url: $url, visibility: PUBLIC }) { name owner visibility } }',
+      { token: await platform.token({ sub: 'op', roles: ['operator'] }), variables: { url: charts.url } },
     );
     expect(result.data).toEqual({ createRepo: { name: 'public-charts', owner: 'op', visibility: 'PUBLIC' } });
   });

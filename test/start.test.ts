@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { deferred, freePort } from '@addon-platform/platform/testing';
+import { startFixtureHttpServer, type FixtureHttpServer } from '@addon-platform/sources/testing';
 import { postGraphQL } from './helpers/client.js';
 
 const TS_NODE = ['--conditions=source', '--import', '@swc-node/register/esm-register'];
@@ -43,14 +44,17 @@ async function mintLocalToken(dataDir: string): Promise<string> {
 
 describe('npm start on a fresh machine', () => {
   let dataDir: string;
+  let charts: FixtureHttpServer;
   const running: StartedPlatform[] = [];
   beforeAll(async () => {
+    charts = await startFixtureHttpServer({ routes: { '/index.yaml': { body: 'apiVersion: v1\nentries: {}\n' } } });
     dataDir = await mkdtemp(join(tmpdir(), 'platform-data-'));
     // mkdtemp makes the folder private; as root, PostgreSQL runs as another user that must enter it.
     await chmod(dataDir, 0o755);
   });
   afterAll(async () => {
     for (const platform of running) platform.child.kill('SIGKILL');
+    await charts?.close();
     await rm(dataDir, { recursive: true, force: true });
   });
 
@@ -60,6 +64,8 @@ describe('npm start on a fresh machine', () => {
       EMBEDDED_POSTGRES_PORT: String(await freePort()),
       GATEWAY_PORT: String(await freePort()),
       LOG_LEVEL: 'info',
+      // The repo below reads an index served on loopback, which sources may reach only when allowed.
+      URL_ALLOW_LIST: '127.0.0.1/32',
     };
     const graphqlUrl = `http://127.0.0.1:${env.GATEWAY_PORT}/graphql`;
 
@@ -70,8 +76,8 @@ describe('npm start on a fresh machine', () => {
     const token = await mintLocalToken(dataDir);
     const created = await postGraphQL(
       graphqlUrl,
-      'mutation { createRepo(input: { name: "kept", type: GIT, url: "https://git.example.com/addons.git", visibility: PRIVATE }) { id } }',
-      { token },
+      'mutation ($url: String!) { createRepo(input: { name: "kept", type: HELM, url: $url, visibility: PRIVATE }) { id } }',
+      { token, variables: { url: charts.url } },
     );
     expect(created.errors).toBeUndefined();
     first.child.kill('SIGINT');

@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { mintToken, type Env } from '@addon-platform/platform';
+import { mintToken, newCredentialKeys, type Env } from '@addon-platform/platform';
 import { directCase, gatewayCase, verifyCases, type BenchCase } from './cases.js';
 import { readBenchConfig } from './config.js';
 import { waitForQuietCpus } from './cpu-time.js';
@@ -67,6 +67,7 @@ try {
     DATABASE_URL: database.url,
     GATEWAY_SECRET: gatewaySecret,
     JWT_SECRET: jwtSecret,
+    CREDENTIAL_KEYS: newCredentialKeys(),
     NODE_ENV: 'production',
     LOG_LEVEL: 'warn',
     PORT: '0',

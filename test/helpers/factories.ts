@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Addon } from '@addon-platform/addons';
 import type { RunningSubgraph } from '@addon-platform/platform';
-import { Repo, RepoType, RepoVisibility } from '@addon-platform/repos';
+import { DefaultVersionStatus, Repo, RepoType, RepoVisibility } from '@addon-platform/repos';
 import { RuntimeInstance, RuntimeInstanceKind, RuntimeInstanceStatus } from '@addon-platform/runtimes';
 
 const uniqueName = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
@@ -15,7 +15,13 @@ export async function newRepo(repos: RunningSubgraph, overrides: Partial<Repo> =
     description: '',
     type: RepoType.HELM,
     url: 'https://charts.example.com/',
+    path: null,
+    ref: null,
+    credentialSealed: null,
     visibility: RepoVisibility.PUBLIC,
+    labels: [],
+    providers: ['kubernetes'],
+    defaultStatus: DefaultVersionStatus.DRAFT,
     ownerSub: 'operator-1',
     builtIn: false,
     network: null,

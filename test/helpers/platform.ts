@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mintToken, type Env, type TokenClaims } from '@addon-platform/platform';
+import { mintToken, newCredentialKeys, type Env, type TokenClaims } from '@addon-platform/platform';
 import { createTestDatabase } from '@addon-platform/platform/testing';
 import { startPlatform, type RunningPlatform } from '../../scripts/platform.js';
 
@@ -7,6 +7,7 @@ export interface TestPlatform extends RunningPlatform {
   databaseUrl: string;
   gatewaySecret: string;
   jwtSecret: string;
+  credentialKeys: string;
   /** Mints a token signed with this platform's secret. */
   token(claims: TokenClaims, options?: { expiresIn?: string | number }): Promise<string>;
 }
@@ -16,10 +17,12 @@ export async function startTestPlatform(options: { env?: Env; supergraphPath?: s
   const database = await createTestDatabase();
   const gatewaySecret = randomBytes(32).toString('hex');
   const jwtSecret = randomBytes(32).toString('hex');
+  const credentialKeys = newCredentialKeys();
   const platform = await startPlatform({
     databaseUrl: database.url,
     gatewaySecret,
     jwtSecret,
+    credentialKeys,
     supergraphPath: options.supergraphPath,
     env: { LOG_LEVEL: 'silent', ...options.env },
   }).catch(async (error: unknown) => {
@@ -31,6 +34,7 @@ export async function startTestPlatform(options: { env?: Env; supergraphPath?: s
     databaseUrl: database.url,
     gatewaySecret,
     jwtSecret,
+    credentialKeys,
     token: (claims, tokenOptions) => mintToken(jwtSecret, claims, tokenOptions),
     async stop() {
       await platform.stop();

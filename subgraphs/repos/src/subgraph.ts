@@ -1,9 +1,14 @@
 import DataLoader from 'dataloader';
-import { buildFederatedSchema, startSubgraph, type SubgraphDefinition } from '@addon-platform/platform';
+import { buildFederatedSchema, createCredentialCipher, startSubgraph, type SubgraphDefinition } from '@addon-platform/platform';
+import { UrlGuard } from '@addon-platform/sources';
 import type { ReposConfig } from './config.js';
 import { Migration0001Repos } from './migrations/migration-0001-repos.js';
+import { Migration0002RepoSources } from './migrations/migration-0002-repo-sources.js';
 import { Repo } from './repos/repo.entity.js';
+import { RepoSelectorService } from './repos/repo-selector.service.js';
+import { RepoSourceCheck } from './repos/repo-source-check.js';
 import { RepoService } from './repos/repo.service.js';
+import { UserRepoSelector } from './repos/user-repo-selector.entity.js';
 import type { ReposContext } from './schema/context.js';
 import { RepoResolver, resolveRepoReference } from './schema/repo.resolver.js';
 
@@ -14,17 +19,27 @@ export function buildReposSchema() {
   });
 }
 
-export const reposSubgraph: SubgraphDefinition<ReposContext> = {
-  name: 'repos',
-  entities: [Repo],
-  migrations: [Migration0001Repos],
-  buildSchema: buildReposSchema,
-  createContext(em, { viewer, logger }) {
-    const repos = new RepoService(em);
-    return { viewer, logger, repos, repoLoader: new DataLoader((ids) => repos.findVisibleRepos(viewer, ids)) };
-  },
-};
+export function createReposSubgraph(config: Pick<ReposConfig, 'credentialKeys' | 'urlGuard'>): SubgraphDefinition<ReposContext> {
+  const sources = new RepoSourceCheck(new UrlGuard(config.urlGuard));
+  const cipher = createCredentialCipher(config.credentialKeys);
+  return {
+    name: 'repos',
+    entities: [Repo, UserRepoSelector],
+    migrations: [Migration0001Repos, Migration0002RepoSources],
+    buildSchema: buildReposSchema,
+    createContext(em, { viewer, logger }) {
+      const repos = new RepoService(em, sources, cipher);
+      return {
+        viewer,
+        logger,
+        repos,
+        selectors: new RepoSelectorService(em),
+        repoLoader: new DataLoader((ids) => repos.findVisibleRepos(viewer, ids)),
+      };
+    },
+  };
+}
 
 export function startReposSubgraph(config: ReposConfig) {
-  return startSubgraph(reposSubgraph, config);
+  return startSubgraph(createReposSubgraph(config), config);
 }

@@ -40,6 +40,8 @@ export async function createOrm(options: OrmOptions): Promise<SubgraphOrm> {
     pool: { min: 0, max: poolMax },
     allowGlobalContext: false,
     debug,
+    // Logs are JSON lines; colour codes would only garble them.
+    colors: false,
     logger: (message) => logger.trace({ orm: message }),
     discovery: { warnWhenNoEntities: false },
   });

@@ -1,4 +1,4 @@
-import { Entity, Enum, PrimaryKey, Property } from '@mikro-orm/core';
+import { ArrayType, Entity, Enum, PrimaryKey, Property } from '@mikro-orm/core';
 import { Directive, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 
 export enum RepoType {
@@ -29,6 +29,29 @@ registerEnumType(RepoVisibility, {
   },
 });
 
+export enum DefaultVersionStatus {
+  DRAFT = 'DRAFT',
+  ACTIVE = 'ACTIVE',
+}
+registerEnumType(DefaultVersionStatus, {
+  name: 'DefaultVersionStatus',
+  description: 'The status versions synced from a repo start in.',
+  valuesConfig: {
+    DRAFT: { description: 'Versions wait for submission and review before anyone but the owner sees them.' },
+    ACTIVE: { description: 'Versions are released as soon as they are synced; only operators choose this.' },
+  },
+});
+
+/** A `key=value` pair; a user holding a selector equal to one of a SELECTED repo's labels sees it. */
+@ObjectType({ description: 'A key=value label of a repo, or a repo selector of a user.' })
+export class RepoLabel {
+  @Field()
+  key!: string;
+
+  @Field()
+  value!: string;
+}
+
 @Entity({ tableName: 'repo' })
 @ObjectType({ description: 'A source of addons: a Helm repository, a git repository or an addon index.' })
 @Directive('@key(fields: "id")')
@@ -53,9 +76,34 @@ export class Repo {
   @Field(() => String, { nullable: true, description: 'Where the source is read from; null for built-in repos.' })
   url!: string | null;
 
+  @Property({ type: 'text', nullable: true })
+  @Field(() => String, { nullable: true, description: 'git: the folder holding the addons (or config.json); the repository root when null.' })
+  path!: string | null;
+
+  @Property({ type: 'text', nullable: true })
+  @Field(() => String, { nullable: true, description: "git: the branch, tag or commit read; the remote's HEAD when null." })
+  ref!: string | null;
+
+  /** Sealed with the platform's credential key (context `repo:<id>`); never leaves this subgraph open. */
+  @Property({ type: 'text', nullable: true, fieldName: 'credential_sealed' })
+  credentialSealed!: string | null;
+
+
   @Enum({ items: () => RepoVisibility })
   @Field(() => RepoVisibility)
   visibility!: RepoVisibility;
+
+  @Property({ type: 'json' })
+  @Field(() => [RepoLabel], { description: 'In the order given; SELECTED repos are shown to users holding a matching selector.' })
+  labels!: RepoLabel[];
+
+  @Property({ type: ArrayType })
+  @Field(() => [String], { description: 'Where its addons can run, e.g. kubernetes; matched against environment kinds.' })
+  providers!: string[];
+
+  @Enum({ items: () => DefaultVersionStatus, fieldName: 'default_status' })
+  @Field(() => DefaultVersionStatus)
+  defaultStatus!: DefaultVersionStatus;
 
   @Property({ fieldName: 'owner_sub' })
   @Field({ name: 'owner', description: 'The `sub` of the user who created it.' })
