@@ -1,3 +1,5 @@
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCredentialCipher, createEnvReader, newCredentialKeys, readCredentialKeys } from '@addon-platform/platform';
 import { withClient } from '@addon-platform/platform/testing';
@@ -26,6 +28,8 @@ let platform: TestPlatform;
 let helm: FixtureHttpServer;
 let forbiddenHelm: FixtureHttpServer;
 let catalog: TestGitRepository;
+let addonIndex: TestGitRepository;
+let indexDir: string;
 let git: RunningGitServer;
 let operator: string;
 let developer: string;
@@ -45,6 +49,10 @@ beforeAll(async () => {
   forbiddenHelm = await startFixtureHttpServer({ host: '127.0.0.1', routes: { '/index.yaml': { file: INDEX } } });
   helm.route('/to-loopback/index.yaml', { redirect: `${forbiddenHelm.url}/index.yaml` });
   catalog = await createGitRepository(join(FIXTURES, 'kubevela-catalog'), { intoPath: 'addons' });
+  // An Ontology addon index as its git repository holds it: config.json at the root.
+  indexDir = await mkdtemp(join(tmpdir(), 'addon-index-'));
+  await copyFile(join(FIXTURES, 'ontology-addon-index/config/testnet-50e334d-config.json'), join(indexDir, 'config.json'));
+  addonIndex = await createGitRepository(indexDir, { basePath: catalog.basePath, name: 'addon-index.git' });
   git = await startGitDaemon({ basePath: catalog.basePath, host: '127.0.0.2' });
   platform = await startTestPlatform({ env: { URL_ALLOW_LIST: '127.0.0.2/32', SOURCE_TIMEOUT_MS: '5000' } });
   operator = await platform.token({ sub: 'op', roles: ['operator'] });
@@ -56,6 +64,7 @@ afterAll(async () => {
   await platform?.stop();
   await Promise.all([helm?.close(), forbiddenHelm?.close(), git?.close()]);
   await catalog?.remove();
+  if (indexDir) await rm(indexDir, { recursive: true, force: true });
 });
 
 const REPO_FIELDS = 'id name type url path ref visibility hasCredential labels { key value } providers defaultStatus owner';
@@ -191,6 +200,14 @@ describe('createRepo', () => {
     if (message) expect(result.errors![0]!.message).toMatch(message);
     expectNoSecret(result);
     expect(await snapshot()).toEqual(before);
+  });
+
+  it('lets an operator create an ADDON_INDEX repo for one network, read from git', async () => {
+    const input = { name: `index-${++unique}`, type: 'ADDON_INDEX', url: `${git.url}/${addonIndex.name}`, network: 'testnet', visibility: 'PUBLIC' };
+    const result = await gql(`mutation ($input: CreateRepoInput!) { createRepo(input: $input) { type network visibility } }`, { input }, operator);
+    expect(result.data?.createRepo).toEqual({ type: 'ADDON_INDEX', network: 'testnet', visibility: 'PUBLIC' });
+    const validation = await gql(VALIDATE, { input: { type: 'ADDON_INDEX', url: input.url } }, operator);
+    expect(validation.data!.validateRepo).toMatchObject({ ok: true, entries: 17, revision: addonIndex.revision });
   });
 
   it('refuses a duplicate name as CONFLICT and writes nothing', async () => {
