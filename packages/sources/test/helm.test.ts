@@ -269,11 +269,11 @@ describe('helmReader failures', () => {
   });
 
   it.each([
-    ['a body that is not YAML', 'html', 'it is not valid YAML (line 1'],
+    ['a body that is not YAML', 'html', 'it is not valid YAML (line 2: end of the stream or a document separator is expected'],
     ['YAML that is not an index', 'config-map', 'it has no entries map'],
     ['an entries key without a map', 'null-entries', 'its entries key is empty'],
     ['entries written as a list', 'entries-list', 'entries must map chart names to their versions'],
-    ['a chart whose YAML is broken', 'broken-chart', 'it is not valid YAML (line 7: Flow sequence'],
+    ['a chart whose YAML is broken', 'broken-chart', 'it is not valid YAML (line 7: missed comma between flow collection entries'],
     ['an index over 8 MB that is not in block layout', 'huge-json', 'too large to read as one document'],
   ])('answers MALFORMED for %s, briefly', async (_case, path, message) => {
     const error = await failure(readCharts({ url: `${server.url}/${path}` }));

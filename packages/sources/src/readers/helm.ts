@@ -1,5 +1,5 @@
 import { StringDecoder } from 'node:string_decoder';
-import { parse, YAMLParseError } from 'yaml';
+import { FAILSAFE_SCHEMA, load, Type, YAMLException, type State } from 'js-yaml';
 import { SourceError } from '../errors.js';
 import { guardedFetch, type GuardedResponse } from '../url-guard/guarded-fetch.js';
 import type { SourceCredential, SourceReader } from './source-reader.js';
@@ -43,6 +43,13 @@ const HELM_SCHEMES = ['https:', 'http:'];
 
 /** Larger indexes must be in the block layout Helm writes, which is read chart by chart. */
 const WHOLE_DOCUMENT_LIMIT = 8 * 1024 * 1024;
+
+/**
+ * How many items (list entries, map keys) YAML aliases may repeat in one index. An alias repeats a
+ * list or map without repeating its text, so a few kilobytes could stand for billions of versions;
+ * Helm never writes aliases. The `yaml` library capped them (maxAliasCount); js-yaml does not.
+ */
+const ALIAS_REPEAT_LIMIT = 100_000;
 
 /** Reads a chart repository's `index.yaml`, one chart at a time, so a 50 MB index never sits in memory whole. */
 export const helmReader: SourceReader<HelmChart> = {
@@ -106,17 +113,23 @@ function refuseFailure(response: GuardedResponse, indexUrl: URL, withCredential:
  */
 async function* chartsOf(body: AsyncIterable<Buffer>, indexUrl: URL): AsyncGenerator<HelmChart> {
   const lines = linesOf(body, indexUrl)[Symbol.asyncIterator]();
+  const repeats = new AliasRepeats(indexUrl);
   try {
     const preamble = await untilEntries(lines, indexUrl);
-    if (preamble.inBlockLayout) yield* chartsOfBlocks(lines, preamble.lineCount, indexUrl);
-    else yield* chartsOfDocument(await restOf(preamble.text, lines, indexUrl), indexUrl);
+    if (preamble.inBlockLayout) yield* chartsOfBlocks(lines, preamble.lineCount, indexUrl, repeats);
+    else yield* chartsOfDocument(await restOf(preamble.text, lines, indexUrl), indexUrl, repeats);
   } finally {
     // Releases the connection when the consumer stops early or the index turns out malformed.
     await lines.return?.(undefined);
   }
 }
 
-async function* chartsOfBlocks(lines: AsyncIterator<string>, entriesLine: number, indexUrl: URL): AsyncGenerator<HelmChart> {
+async function* chartsOfBlocks(
+  lines: AsyncIterator<string>,
+  entriesLine: number,
+  indexUrl: URL,
+  repeats: AliasRepeats,
+): AsyncGenerator<HelmChart> {
   let block: string[] = [];
   let blockStart = 0;
   let chartIndent: number | undefined;
@@ -137,7 +150,7 @@ async function* chartsOfBlocks(lines: AsyncIterator<string>, entriesLine: number
     chartIndent ??= indent;
     if (indent < chartIndent) throw malformed(indexUrl, `line ${number} is indented less than the chart names above it`);
     if (indent === chartIndent && !/^-(\s|$)/.test(line.slice(indent))) {
-      yield* chartsOfBlock(block, blockStart, indexUrl);
+      yield* chartsOfBlock(block, blockStart, indexUrl, repeats);
       block = [];
       blockStart = number;
     }
@@ -147,7 +160,7 @@ async function* chartsOfBlocks(lines: AsyncIterator<string>, entriesLine: number
     // A bare `entries:` is a null, not the `{}` Helm writes for a repository without charts.
     throw malformed(indexUrl, afterEntries?.startsWith('-') ? 'entries must map chart names to their versions, not list them' : 'its entries key is empty');
   }
-  yield* chartsOfBlock(block, blockStart, indexUrl);
+  yield* chartsOfBlock(block, blockStart, indexUrl, repeats);
   if (afterEntries !== undefined) await skipRest(afterEntries, number, lines, indexUrl);
 }
 
@@ -193,17 +206,17 @@ async function skipRest(first: string, firstNumber: number, lines: AsyncIterator
 }
 
 /** The chart name with its list of versions, written at the chart indentation, parsed alone. */
-function* chartsOfBlock(block: string[], firstLine: number, indexUrl: URL): Generator<HelmChart> {
+function* chartsOfBlock(block: string[], firstLine: number, indexUrl: URL, repeats: AliasRepeats): Generator<HelmChart> {
   if (!block.some((line) => !isBlankOrComment(line))) return;
-  const charts = parseYaml(block.join('\n'), firstLine, indexUrl);
+  const charts = parseYaml(block.join('\n'), firstLine, indexUrl, repeats);
   if (!isMap(charts)) throw malformed(indexUrl, 'entries must map chart names to their versions');
-  for (const [name, listed] of Object.entries(charts)) yield chartOf(name, listed, indexUrl);
+  for (const [name, listed] of Object.entries(charts)) yield chartOf(name, listed, indexUrl, repeats);
 }
 
-function* chartsOfDocument(text: string, indexUrl: URL): Generator<HelmChart> {
-  const document = parseYaml(text, 1, indexUrl);
+function* chartsOfDocument(text: string, indexUrl: URL, repeats: AliasRepeats): Generator<HelmChart> {
+  const document = parseYaml(text, 1, indexUrl, repeats);
   if (!isMap(document) || !isMap(document.entries)) throw malformed(indexUrl, 'it has no entries map');
-  for (const [name, listed] of Object.entries(document.entries)) yield chartOf(name, listed, indexUrl);
+  for (const [name, listed] of Object.entries(document.entries)) yield chartOf(name, listed, indexUrl, repeats);
 }
 
 async function restOf(start: string, lines: AsyncIterator<string>, indexUrl: URL): Promise<string> {
@@ -249,25 +262,73 @@ function isBlankOrComment(line: string): boolean {
 }
 
 /**
- * YAML with every scalar kept as the string written: the core schema would turn `version: 1.10`
- * into 1.1 and `1.13.00` into 1.13.
+ * The failsafe schema keeps every scalar as the string written: the core schema would turn
+ * `version: 1.10` into 1.1 and `1.13.00` into 1.13. A node with another tag (`!!int 5`, `!local x`)
+ * reads as it would untagged, as under the `yaml` library, rather than failing the whole index.
  */
-function parseYaml(text: string, firstLine: number, indexUrl: URL): unknown {
+const SCHEMA = FAILSAFE_SCHEMA.extend([
+  // `multi` with the empty prefix matches every tag the failsafe schema does not know; an empty node falls to the first.
+  new Type('', { kind: 'scalar', multi: true, construct: (data: string | null) => data ?? '' }),
+  new Type('', { kind: 'sequence', multi: true, construct: (data: unknown[] | null) => data ?? [] }),
+  new Type('', { kind: 'mapping', multi: true, construct: (data: object | null) => data ?? {} }),
+]);
+
+/**
+ * YAML through js-yaml, several times faster than the `yaml` library. A key written twice keeps its
+ * last value (`json: true`), as before: js-yaml would otherwise fail the whole index over it.
+ */
+function parseYaml(text: string, firstLine: number, indexUrl: URL, repeats: AliasRepeats): unknown {
   try {
-    return parse(text, { schema: 'failsafe', uniqueKeys: false });
+    // Only a text with both an anchor (`&a`) and an alias (`*a`) can repeat a node: the rest skip the listener's cost.
+    const listener = text.includes('*') && text.includes('&') ? repeats.listener : undefined;
+    return load(text, { schema: SCHEMA, json: true, listener });
   } catch (error) {
-    if (!(error instanceof YAMLParseError)) throw error;
-    const line = firstLine + (error.linePos?.[0].line ?? 1) - 1;
-    const reason = error.message.split('\n', 1)[0].replace(/ at line \d+, column \d+:?$/, '');
-    throw malformed(indexUrl, `it is not valid YAML (line ${line}: ${truncate(reason, 160)})`);
+    if (!(error instanceof YAMLException)) throw error;
+    // The message holds a snippet of the index; the reason alone is short.
+    const reason = truncate(error.reason || 'unreadable', 160);
+    const line = error.mark ? `line ${firstLine + error.mark.line}: ` : '';
+    throw malformed(indexUrl, `it is not valid YAML (${line}${reason})`);
   }
 }
 
-function chartOf(name: string, listed: unknown, indexUrl: URL): HelmChart {
+/**
+ * Counts what YAML aliases repeat, both as js-yaml builds the index (a map key that is an alias of a
+ * list is joined into a string each time) and as the reader copies versions out of it.
+ */
+class AliasRepeats {
+  private readonly built = new WeakSet<object>();
+  private readonly read = new WeakSet<object>();
+  private left = ALIAS_REPEAT_LIMIT;
+
+  constructor(private readonly indexUrl: URL) {}
+
+  /** js-yaml's node events: a node that closes on a list or map already built is an alias of it. */
+  readonly listener = (event: 'open' | 'close', state: State): void => {
+    if (event === 'close') this.count(this.built, state.result);
+  };
+
+  /** Called on each list or map the reader copies from. */
+  reading(value: unknown): void {
+    this.count(this.read, value);
+  }
+
+  private count(seen: WeakSet<object>, value: unknown): void {
+    if (typeof value !== 'object' || value === null) return;
+    if (!seen.has(value)) {
+      seen.add(value);
+      return;
+    }
+    this.left -= Array.isArray(value) ? value.length : Object.keys(value).length;
+    if (this.left < 0) throw malformed(this.indexUrl, `its YAML aliases repeat more than ${ALIAS_REPEAT_LIMIT} list entries and map keys`);
+  }
+}
+
+function chartOf(name: string, listed: unknown, indexUrl: URL, repeats: AliasRepeats): HelmChart {
   if (!Array.isArray(listed)) return { name, versions: [], rejected: [{ reason: 'the chart does not list its versions' }] };
+  repeats.reading(listed);
   const chart: HelmChart = { name, versions: [], rejected: [] };
   listed.forEach((entry, index) => {
-    const read = chartVersionOf(name, entry, indexUrl);
+    const read = chartVersionOf(name, entry, indexUrl, repeats);
     if (typeof read === 'string') chart.rejected.push({ position: index + 1, reason: read });
     else chart.versions.push(read);
   });
@@ -275,8 +336,9 @@ function chartOf(name: string, listed: unknown, indexUrl: URL): HelmChart {
 }
 
 /** The version an entry describes, or why it describes none. */
-function chartVersionOf(chartName: string, entry: unknown, indexUrl: URL): HelmChartVersion | string {
+function chartVersionOf(chartName: string, entry: unknown, indexUrl: URL, repeats: AliasRepeats): HelmChartVersion | string {
   if (!isMap(entry)) return 'the entry is not a map of chart fields';
+  for (const value of [entry, entry.keywords, entry.urls, entry.annotations]) repeats.reading(value);
   const version = text(entry.version);
   if (!version) return 'the entry has no version';
   return {
@@ -291,13 +353,17 @@ function chartVersionOf(chartName: string, entry: unknown, indexUrl: URL): HelmC
     keywords: texts(entry.keywords),
     urls: texts(entry.urls).map((url) => absoluteUrl(url, indexUrl)),
     deprecated: /^(true|True|TRUE)$/.test(text(entry.deprecated) ?? ''),
-    annotations: isMap(entry.annotations)
-      ? Object.fromEntries(Object.entries(entry.annotations).filter((pair): pair is [string, string] => typeof pair[1] === 'string'))
-      : {},
+    annotations: isMap(entry.annotations) ? annotationsOf(entry.annotations) : {},
     apiVersion: text(entry.apiVersion),
     type: text(entry.type),
     kubeVersion: text(entry.kubeVersion),
   };
+}
+
+/** The string values; an empty one (`key:`) is js-yaml's null and Helm's "". */
+function annotationsOf(annotations: Record<string, unknown>): Record<string, string> {
+  const pairs = Object.entries(annotations).map(([key, value]) => [key, value ?? ''] as const);
+  return Object.fromEntries(pairs.filter((pair): pair is readonly [string, string] => typeof pair[1] === 'string'));
 }
 
 /** Helm resolves a relative chart URL against the repository URL, which is where index.yaml lives. */
@@ -309,7 +375,7 @@ function absoluteUrl(url: string, indexUrl: URL): string {
   }
 }
 
-/** Under the failsafe schema a YAML null arrives as the word that spelled it. */
+/** Under the failsafe schema a YAML null arrives as the word that spelled it, or as null when nothing did. */
 const NULL_SPELLINGS = new Set(['', '~', 'null', 'Null', 'NULL']);
 
 function text(value: unknown): string | null {
