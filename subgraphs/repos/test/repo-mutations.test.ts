@@ -1,9 +1,9 @@
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createCredentialCipher, createEnvReader, newCredentialKeys, readCredentialKeys } from '@addon-platform/platform';
+import { createCredentialCipher, createEnvReader, newCredentialKeys, readCredentialKeys, repoCredentialContext } from '@addon-platform/platform';
 import { withClient } from '@addon-platform/platform/testing';
-import { credentialContext, resealRepoCredentials } from '@addon-platform/repos';
+import { resealRepoCredentials } from '@addon-platform/repos';
 import {
   createGitRepository,
   startFixtureHttpServer,
@@ -143,11 +143,11 @@ describe('createRepo', () => {
       defaultStatus: 'DRAFT',
       labels,
     });
-    expect(await syncJobs(repo.id)).toEqual([expect.objectContaining({ payload: { repoId: repo.id } })]);
+    expect(await syncJobs(repo.id)).toEqual([expect.objectContaining({ payload: { repoId: repo.id, trigger: 'REPO_CHANGED' } })]);
 
     const [row] = await withClient(platform.databaseUrl, async (client) => (await client.query('select * from repos.repo_source where repo_id = $1', [repo.id])).rows);
     expect(JSON.stringify(row)).not.toContain(PASSWORD);
-    expect(JSON.parse(cipherOf(platform.credentialKeys).open(row.credential_sealed, credentialContext(repo.id)))).toEqual({ kind: 'basic', username: 'reader', password: PASSWORD });
+    expect(JSON.parse(cipherOf(platform.credentialKeys).open(row.credential_sealed, repoCredentialContext(repo.id)))).toEqual({ kind: 'basic', username: 'reader', password: PASSWORD });
     expect(row).toMatchObject({ type: 'HELM', providers: ['kubernetes'], default_status: 'DRAFT', path: null, ref: null });
   });
 
@@ -357,6 +357,6 @@ describe('credential key rotation', () => {
     expect(await resealRepoCredentials(platform.subgraphs.repos.orm.em.fork(), rotated)).toBeGreaterThanOrEqual(1);
     expect(await resealRepoCredentials(platform.subgraphs.repos.orm.em.fork(), rotated)).toBe(0);
     const [row] = await withClient(platform.databaseUrl, async (client) => (await client.query('select credential_sealed from repos.repo where id = $1', [id])).rows);
-    expect(JSON.parse(cipherOf(newKey).open(row.credential_sealed, credentialContext(id)))).toMatchObject({ password: PASSWORD });
+    expect(JSON.parse(cipherOf(newKey).open(row.credential_sealed, repoCredentialContext(id)))).toMatchObject({ password: PASSWORD });
   });
 });

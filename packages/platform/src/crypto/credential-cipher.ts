@@ -96,3 +96,9 @@ export function readCredentialKeys(read: EnvReader): CredentialKey[] {
 export function newCredentialKeys(id = 'k1'): string {
   return `${id}:${randomBytes(32).toString('base64')}`;
 }
+
+/**
+ * The context a repo's credential is sealed under: the repos subgraph seals it, the addons subgraph
+ * opens it from `repos.repo_source`.
+ */
+export const repoCredentialContext = (repoId: string) => `repo:${repoId}`;

@@ -14,6 +14,11 @@ export interface EnqueueOptions {
   runAt?: Date;
   /** Runs, the first included, before a failing job is left failed. Default 25 (graphile-worker's). */
   maxAttempts?: number;
+  /**
+   * Jobs naming the same serial queue run one at a time, in order, whichever worker takes them
+   * (graphile-worker's `queue_name`): e.g. one sync per repo. Default: none, jobs run in parallel.
+   */
+  serialQueue?: string;
 }
 
 export interface EnqueuedJob {
@@ -34,12 +39,13 @@ const TASK_NAME = /^[A-Za-z][\w-]*\.[A-Za-z][\w-]*$/;
  */
 export async function enqueueJob(db: JobSqlClient, task: TaskName, payload: object, options: EnqueueOptions = {}): Promise<EnqueuedJob> {
   assertTaskName(task);
-  const { jobKey = null, runAt = null, maxAttempts = null } = options;
+  const { jobKey = null, runAt = null, maxAttempts = null, serialQueue = null } = options;
   const { rows } = await db.query(
     `select id from ${WORKER_SCHEMA}.add_job(
-       identifier => $1::text, payload => $2::json, run_at => $3::timestamptz, max_attempts => $4::int, job_key => $5::text
+       identifier => $1::text, payload => $2::json, run_at => $3::timestamptz, max_attempts => $4::int, job_key => $5::text,
+       queue_name => $6::text
      )`,
-    [task, JSON.stringify(payload), runAt?.toISOString() ?? null, maxAttempts, jobKey],
+    [task, JSON.stringify(payload), runAt?.toISOString() ?? null, maxAttempts, jobKey, serialQueue],
   );
   return { id: String(rows[0]!.id) };
 }

@@ -4,7 +4,8 @@ import type { BaseContext } from '@apollo/server';
 import type { GraphQLSchema } from 'graphql';
 import { createJwtVerifier } from '../auth/index.js';
 import { applyMigrations, createOrm, isDatabaseReachable, type EntityManager, type SubgraphOrm } from '../db/index.js';
-import { createJobQueue, type JobQueue } from '../jobs/index.js';
+import { createJobQueue, startJobWorker, type JobHandler, type JobQueue, type JobWorker } from '../jobs/index.js';
+import { repeatEvery } from '../jobs/repeat.js';
 import { createLogger, type Logger } from '../logger.js';
 import { createServiceMetrics } from '../metrics.js';
 import type { SubgraphConfig } from '../service-config.js';
@@ -19,6 +20,17 @@ export interface SubgraphDefinition<TContext extends BaseContext> {
   buildSchema(): Promise<GraphQLSchema>;
   /** Per-request state from a forked EntityManager and the verified viewer. */
   createContext(em: EntityManager, scope: RequestScope): TContext;
+  /** Handlers of the jobs on this subgraph's queue (`<name>.<task>`), run by a worker in this process. */
+  createTasks?(orm: SubgraphOrm, logger: Logger): Record<string, JobHandler<never>>;
+  /** Work repeated in every replica (e.g. queueing due syncs); each must be safe to run concurrently. */
+  createSchedules?(orm: SubgraphOrm, logger: Logger): Schedule[];
+}
+
+export interface Schedule {
+  name: string;
+  /** Time between the end of one run and the start of the next. */
+  everyMs: number;
+  run(): Promise<void>;
 }
 
 export interface RunningSubgraph extends RunningService {
@@ -44,10 +56,19 @@ export async function startSubgraph<TContext extends BaseContext>(
     poolMax: config.dbPoolMax,
   });
   let jobs: JobQueue | undefined;
+  let worker: JobWorker | undefined;
+  const schedules: Array<{ stop(): Promise<void> }> = [];
+  const stopSchedules = () => Promise.all(schedules.map((schedule) => schedule.stop()));
   try {
     await applyMigrations(orm, logger);
     const queue = await createJobQueue({ databaseUrl: config.databaseUrl, logger });
     jobs = queue;
+    for (const schedule of definition.createSchedules?.(orm, logger) ?? []) {
+      schedules.push(repeatEvery(schedule.everyMs, schedule.run, (error) => logger.error({ err: error, schedule: schedule.name }, 'a scheduled run failed')));
+    }
+    if (definition.createTasks) {
+      worker = await startJobWorker({ databaseUrl: config.databaseUrl, logger, queue: definition.name, tasks: definition.createTasks(orm, logger) });
+    }
     const service = await startSubgraphServer({
       schema: await definition.buildSchema(),
       host: config.host,
@@ -68,11 +89,15 @@ export async function startSubgraph<TContext extends BaseContext>(
       logger,
       async stop() {
         await service.stop();
+        await stopSchedules();
+        await worker?.stop();
         await queue.stop();
         await orm.close();
       },
     };
   } catch (error) {
+    await stopSchedules();
+    await worker?.stop();
     await jobs?.stop();
     await orm.close();
     throw error;

@@ -1,7 +1,6 @@
 import { LockMode } from '@mikro-orm/core';
-import type { CredentialCipher, EntityManager } from '@addon-platform/platform';
+import { repoCredentialContext, type CredentialCipher, type EntityManager } from '@addon-platform/platform';
 import { Repo } from './repo.entity.js';
-import { credentialContext } from './repo.service.js';
 
 const BATCH = 200;
 
@@ -22,7 +21,7 @@ export async function resealRepoCredentials(em: EntityManager, cipher: Credentia
       );
       for (const repo of repos) {
         if (cipher.isCurrent(repo.credentialSealed!)) continue;
-        const context = credentialContext(repo.id);
+        const context = repoCredentialContext(repo.id);
         repo.credentialSealed = cipher.seal(cipher.open(repo.credentialSealed!, context), context);
         resealed += 1;
       }

@@ -9,7 +9,9 @@ import {
   jobClientOf,
   paginate,
   readId,
+  repoCredentialContext,
   requireRole,
+  syncRepoCommand,
   type Connection,
   type CredentialCipher,
   type EntityManager,
@@ -76,12 +78,6 @@ export interface RepoFilter {
   owner?: string | null;
   search?: string | null;
 }
-
-/** The addons subgraph's task that reads a repo's source into the catalog (the catalog issue runs it). */
-export const SYNC_REPO_TASK = 'addons.syncRepo';
-
-/** The context a repo's credential is sealed under; the addons subgraph opens it with the same. */
-export const credentialContext = (repoId: string) => `repo:${repoId}`;
 
 /** Repos the viewer may see, decided by the published SQL function so every subgraph agrees. */
 function visibleTo(viewer: Viewer): FilterQuery<Repo> {
@@ -284,7 +280,8 @@ export class RepoService {
       this.em.persist(repo);
       await this.em.flush();
       if (sync && repo.url !== null) {
-        await enqueueJob(jobClientOf(this.em), SYNC_REPO_TASK, { repoId: repo.id }, { jobKey: `repo-sync:${repo.id}` });
+        const sync = syncRepoCommand(repo.id, 'REPO_CHANGED');
+        await enqueueJob(jobClientOf(this.em), sync.task, sync.payload, sync.options);
       }
       await this.em.commit();
     } catch (error) {
@@ -296,11 +293,11 @@ export class RepoService {
   }
 
   private seal(repoId: string, credential: SourceCredential): string {
-    return this.cipher.seal(JSON.stringify(credential), credentialContext(repoId));
+    return this.cipher.seal(JSON.stringify(credential), repoCredentialContext(repoId));
   }
 
   private openCredential(repo: Repo): SourceCredential | null {
-    return repo.credentialSealed ? (JSON.parse(this.cipher.open(repo.credentialSealed, credentialContext(repo.id))) as SourceCredential) : null;
+    return repo.credentialSealed ? (JSON.parse(this.cipher.open(repo.credentialSealed, repoCredentialContext(repo.id))) as SourceCredential) : null;
   }
 }
 
