@@ -37,7 +37,19 @@ export async function newRepo(repos: RunningSubgraph, overrides: Partial<Repo> =
 export async function newAddon(addons: RunningSubgraph, overrides: Partial<Addon> & { repoId: string }): Promise<Addon> {
   const em = addons.orm.em.fork();
   const now = new Date();
-  const addon = em.create(Addon, { name: uniqueName('addon'), description: '', createdAt: now, updatedAt: now, ...overrides });
+  const addon = em.create(Addon, {
+    name: uniqueName('addon'),
+    description: '',
+    icon: null,
+    home: null,
+    tags: [],
+    official: false,
+    ownerSub: null,
+    deprecated: false,
+    createdAt: now,
+    updatedAt: now,
+    ...overrides,
+  });
   await em.flush();
   return addon;
 }

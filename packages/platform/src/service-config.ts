@@ -50,6 +50,8 @@ export interface SubgraphConfig extends CommonConfig {
   databaseUrl: string;
   /** `DB_POOL_MAX`: connections this process may hold. Default 10. */
   dbPoolMax: number;
+  /** `JOB_CONCURRENCY`: jobs of its queue this process runs at once. Default 4; 0 runs none (an API-only replica). */
+  jobConcurrency: number;
 }
 
 /**
@@ -66,7 +68,8 @@ export function readSubgraphConfig<More extends object = object>(
   const common = readCommonConfig(read, defaultPort);
   const databaseUrl = read.requiredString('DATABASE_URL', 'postgres://user:password@host:5432/database');
   const dbPoolMax = read.integer('DB_POOL_MAX', 10, { min: 1, max: 1000 });
+  const jobConcurrency = read.integer('JOB_CONCURRENCY', 4, { min: 0, max: 100 });
   const more = readMore?.(read) ?? ({} as More);
   read.done();
-  return { ...common, databaseUrl, dbPoolMax, ...more };
+  return { ...common, databaseUrl, dbPoolMax, jobConcurrency, ...more };
 }

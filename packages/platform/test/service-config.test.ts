@@ -14,16 +14,17 @@ describe('reading a subgraph configuration', () => {
       production: false,
       logLevel: 'info',
       dbPoolMax: 10,
+      jobConcurrency: 4,
       jwt: { keys: { kind: 'hs256', secret: 'j'.repeat(32) } },
     });
   });
 
   it('reports every problem at once, naming the component and each setting', () => {
     const read = () =>
-      readSubgraphConfig('repos subgraph', { GATEWAY_SECRET: 'short', PORT: 'eighty', LOG_LEVEL: 'loud', JWT_JWKS_URL: 'not a url' }, 4001);
+      readSubgraphConfig('repos subgraph', { GATEWAY_SECRET: 'short', PORT: 'eighty', LOG_LEVEL: 'loud', JWT_JWKS_URL: 'not a url', JOB_CONCURRENCY: '-1' }, 4001);
     expect(read).toThrow(ConfigError);
     expect(read).toThrow(/repos subgraph/);
-    for (const setting of ['GATEWAY_SECRET', 'PORT', 'LOG_LEVEL', 'JWT_JWKS_URL', 'DATABASE_URL']) expect(read).toThrow(setting);
+    for (const setting of ['GATEWAY_SECRET', 'PORT', 'LOG_LEVEL', 'JWT_JWKS_URL', 'DATABASE_URL', 'JOB_CONCURRENCY']) expect(read).toThrow(setting);
   });
 
   it('refuses both JWT key sources at once, and neither', () => {

@@ -1,37 +1,78 @@
 import DataLoader from 'dataloader';
-import { buildFederatedSchema, createChildConnectionLoader, startSubgraph, type SubgraphDefinition } from '@addon-platform/platform';
+import {
+  buildFederatedSchema,
+  createChildConnectionLoader,
+  createCredentialCipher,
+  startSubgraph,
+  type SubgraphDefinition,
+  type SyncRepoPayload,
+} from '@addon-platform/platform';
+import { UrlGuard } from '@addon-platform/sources';
 import { Addon } from './addons/addon.entity.js';
 import { AddonService } from './addons/addon.service.js';
 import type { AddonsConfig } from './config.js';
 import { Migration0001Addons } from './migrations/migration-0001-addons.js';
+import { Migration0002Catalog } from './migrations/migration-0002-catalog.js';
 import { AddonResolver, RepoAddonsResolver, resolveAddonReference } from './schema/addon.resolver.js';
 import type { AddonsContext } from './schema/context.js';
 import { resolveRepoReference } from './schema/repo.reference.js';
+import { RepoSyncResolver, SyncRunResolver } from './schema/sync.resolver.js';
+import { SyncRun } from './sync/sync-run.entity.js';
+import { SyncService } from './sync/sync.service.js';
+import { AddonVersion } from './versions/addon-version.entity.js';
 
 export function buildAddonsSchema() {
   return buildFederatedSchema<AddonsContext>({
-    resolvers: [AddonResolver, RepoAddonsResolver],
+    resolvers: [AddonResolver, RepoAddonsResolver, SyncRunResolver, RepoSyncResolver],
     referenceResolvers: { Addon: resolveAddonReference, Repo: resolveRepoReference },
   });
 }
 
-export const addonsSubgraph: SubgraphDefinition<AddonsContext> = {
-  name: 'addons',
-  entities: [Addon],
-  migrations: [Migration0001Addons],
-  buildSchema: buildAddonsSchema,
-  createContext(em, { viewer, logger }) {
-    const addons = new AddonService(em);
-    return {
-      viewer,
-      logger,
-      addons,
-      addonLoader: new DataLoader((ids) => addons.findVisibleAddons(viewer, ids)),
-      addonsOfRepo: createChildConnectionLoader((repoIds, page) => addons.listReposAddons(viewer, repoIds, page)),
-    };
-  },
-};
+export function createAddonsSubgraph(config: Pick<AddonsConfig, 'credentialKeys' | 'urlGuard' | 'syncIntervalMs'>): SubgraphDefinition<AddonsContext> {
+  const cipher = createCredentialCipher(config.credentialKeys);
+  const guard = new UrlGuard(config.urlGuard);
+  return {
+    name: 'addons',
+    entities: [Addon, AddonVersion, SyncRun],
+    migrations: [Migration0001Addons, Migration0002Catalog],
+    buildSchema: buildAddonsSchema,
+    createContext(em, { viewer, logger }) {
+      const addons = new AddonService(em);
+      const sync = new SyncService(em, cipher, guard);
+      return {
+        viewer,
+        logger,
+        addons,
+        sync,
+        addonLoader: new DataLoader((ids) => addons.findVisibleAddons(viewer, ids)),
+        addonsOfRepo: createChildConnectionLoader((repoIds, page) => addons.listReposAddons(viewer, repoIds, page)),
+        syncRunsOfRepo: createChildConnectionLoader((repoIds, page) => sync.listRunsOfRepos(viewer, repoIds, page)),
+        lastSyncOfRepo: new DataLoader((repoIds) => sync.lastRunsOfRepos(viewer, repoIds)),
+      };
+    },
+    createTasks(orm) {
+      return {
+        syncRepo: (payload: SyncRepoPayload, job) => new SyncService(orm.em.fork(), cipher, guard).runSync(payload, job),
+      };
+    },
+    createSchedules(orm, logger) {
+      if (config.syncIntervalMs === 0) return [];
+      // Looking often keeps each repo's period close to the interval without a timer per repo.
+      const everyMs = Math.min(config.syncIntervalMs, 60_000);
+      return [
+        {
+          name: 'queue due syncs',
+          everyMs,
+          run: async () => {
+            const queued = await new SyncService(orm.em.fork(), cipher, guard).queueDueSyncs(config.syncIntervalMs);
+            if (queued > 0) logger.info({ queued }, 'queued scheduled syncs');
+          },
+        },
+      ];
+    },
+  };
+}
 
 export function startAddonsSubgraph(config: AddonsConfig) {
-  return startSubgraph(addonsSubgraph, config);
+  return startSubgraph(createAddonsSubgraph(config), config);
 }

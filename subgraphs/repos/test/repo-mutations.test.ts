@@ -54,7 +54,8 @@ beforeAll(async () => {
   await copyFile(join(FIXTURES, 'ontology-addon-index/config/testnet-50e334d-config.json'), join(indexDir, 'config.json'));
   addonIndex = await createGitRepository(indexDir, { basePath: catalog.basePath, name: 'addon-index.git' });
   git = await startGitDaemon({ basePath: catalog.basePath, host: '127.0.0.2' });
-  platform = await startTestPlatform({ env: { URL_ALLOW_LIST: '127.0.0.2/32', SOURCE_TIMEOUT_MS: '5000' } });
+  // No sync runs here: these tests look at the jobs repos queues, which a worker would take away.
+  platform = await startTestPlatform({ env: { URL_ALLOW_LIST: '127.0.0.2/32', SOURCE_TIMEOUT_MS: '5000', JOB_CONCURRENCY: '0', SYNC_INTERVAL_MS: '0' } });
   operator = await platform.token({ sub: 'op', roles: ['operator'] });
   developer = await platform.token({ sub: 'dev', roles: ['developer'] });
   otherDeveloper = await platform.token({ sub: 'dev-2', roles: ['developer'] });

@@ -66,8 +66,14 @@ export async function startSubgraph<TContext extends BaseContext>(
     for (const schedule of definition.createSchedules?.(orm, logger) ?? []) {
       schedules.push(repeatEvery(schedule.everyMs, schedule.run, (error) => logger.error({ err: error, schedule: schedule.name }, 'a scheduled run failed')));
     }
-    if (definition.createTasks) {
-      worker = await startJobWorker({ databaseUrl: config.databaseUrl, logger, queue: definition.name, tasks: definition.createTasks(orm, logger) });
+    if (definition.createTasks && config.jobConcurrency > 0) {
+      worker = await startJobWorker({
+        databaseUrl: config.databaseUrl,
+        logger,
+        queue: definition.name,
+        tasks: definition.createTasks(orm, logger),
+        concurrency: config.jobConcurrency,
+      });
     }
     const service = await startSubgraphServer({
       schema: await definition.buildSchema(),

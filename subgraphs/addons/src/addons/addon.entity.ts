@@ -1,4 +1,4 @@
-import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
+import { ArrayType, Entity, PrimaryKey, Property } from '@mikro-orm/core';
 import { Directive, Field, ID, ObjectType } from 'type-graphql';
 
 @Entity({ tableName: 'addon' })
@@ -20,6 +20,29 @@ export class Addon {
   @Property()
   @Field()
   description!: string;
+
+  @Property({ type: 'text', nullable: true })
+  @Field(() => String, { nullable: true })
+  icon!: string | null;
+
+  @Property({ type: 'text', nullable: true })
+  @Field(() => String, { nullable: true, description: 'The project home page.' })
+  home!: string | null;
+
+  @Property({ type: ArrayType })
+  @Field(() => [String], { description: 'Keywords (Helm) or tags (KubeVela); searched with name and description.' })
+  tags!: string[];
+
+  @Property()
+  @Field({ description: 'Published by the platform’s operators or marked official by its source.' })
+  official!: boolean;
+
+  @Property({ type: 'text', nullable: true })
+  ownerSub!: string | null;
+
+  @Property()
+  @Field({ description: 'Its newest version says it is deprecated.' })
+  deprecated!: boolean;
 
   @Property({ type: 'timestamptz' })
   @Field()

@@ -1,0 +1,12 @@
+import { raw, type FilterQuery } from '@mikro-orm/core';
+import { isOperator, type Viewer } from '@addon-platform/platform';
+
+/**
+ * Rows (with a `repo_id` column) of repos the viewer may see, through the repos subgraph's published
+ * SQL function, so pages and counts include nothing hidden (ADR 006).
+ */
+export function inVisibleRepos<T extends { repoId: string }>(viewer: Viewer): FilterQuery<T> {
+  return {
+    [raw((alias) => `${alias}.repo_id in (select repos.visible_repo_ids(?, ?))`, [viewer.sub ?? null, isOperator(viewer)])]: [],
+  } as FilterQuery<T>;
+}

@@ -1,0 +1,170 @@
+import type { EntityManager } from '@addon-platform/platform';
+
+/** One (addon, version) pair as a source lists it, ready to be written. */
+export interface IncomingVersion {
+  addon: string;
+  /** Of the addon, from the version that describes it (the newest one the source lists). */
+  addonDescription: string;
+  icon: string | null;
+  home: string | null;
+  tags: string[];
+  version: string;
+  sortKey: string;
+  prerelease: boolean;
+  description: string;
+  appVersion: string | null;
+  chartName: string | null;
+  urls: string[];
+  digest: string | null;
+  /** What decides "updated": the source's digest, or a hash of the files read. */
+  contentDigest: string;
+  /** The source's `created`; of two entries for one pair, the later one wins. */
+  publishedAt: string | null;
+  deprecated: boolean;
+  images: string[];
+  configSchema: object | null;
+  configSchemaValidated: boolean;
+  configSchemaSource: string | null;
+  uiSchemas: Array<{ name: string; content: string }>;
+  notLaunchableReason: string;
+}
+
+export interface SyncCounts {
+  added: number;
+  updated: number;
+  unchanged: number;
+  removed: number;
+}
+
+/** Rows per statement while staging: large enough for few round trips, small enough for modest parameters. */
+const STAGE_BATCH = 5000;
+
+/**
+ * Writes a whole source's content into the catalog in one transaction, set-based: the pairs are
+ * staged in a temporary table, then a handful of statements insert new addons and versions, update
+ * changed ones, and mark the versions no longer listed REMOVED. A crash before the commit leaves the
+ * catalog as it was, so a retried run starts from a clean slate.
+ */
+export async function writeCatalog(
+  em: EntityManager,
+  run: { repoId: string; runId: string; defaultStatus: string },
+  incoming: readonly IncomingVersion[],
+): Promise<SyncCounts> {
+  const connection = em.getConnection();
+  const context = em.getTransactionContext();
+  const execute = <T extends object[] = object[]>(sql: string, params: unknown[] = []) => connection.execute<T>(sql, params, 'all', context);
+
+  await execute(`
+    create temporary table incoming_version (
+      addon text not null, addon_description text not null, icon text, home text, tags text[] not null,
+      version text not null, sort_key text collate "C" not null, prerelease boolean not null, description text not null,
+      app_version text, chart_name text, urls text[] not null, digest text, content_digest text not null,
+      published_at timestamptz, deprecated boolean not null, images text[] not null, config_schema jsonb,
+      config_schema_validated boolean not null, config_schema_source text, ui_schemas jsonb not null,
+      not_launchable_reason text not null
+    ) on commit drop`);
+  for (let start = 0; start < incoming.length; start += STAGE_BATCH) {
+    await execute(
+      `insert into incoming_version
+       select addon, addon_description, icon, home, array(select jsonb_array_elements_text(tags)), version, sort_key, prerelease,
+              description, app_version, chart_name, array(select jsonb_array_elements_text(urls)), digest, content_digest,
+              published_at, deprecated, array(select jsonb_array_elements_text(images)), config_schema, config_schema_validated,
+              config_schema_source, ui_schemas, not_launchable_reason
+         from jsonb_to_recordset(?::jsonb) as x(
+           addon text, addon_description text, icon text, home text, tags jsonb, version text, sort_key text, prerelease boolean,
+           description text, app_version text, chart_name text, urls jsonb, digest text, content_digest text, published_at timestamptz,
+           deprecated boolean, images jsonb, config_schema jsonb, config_schema_validated boolean, config_schema_source text,
+           ui_schemas jsonb, not_launchable_reason text)`,
+      [JSON.stringify(incoming.slice(start, start + STAGE_BATCH).map(toRow))],
+    );
+  }
+  // DESIGN: where a source lists a pair twice, the entry with the latest `created` wins.
+  await execute(`
+    create temporary table winning_version on commit drop as
+      select distinct on (addon, version) * from incoming_version
+       order by addon, version, published_at desc nulls last, content_digest`);
+  // Temporary tables have no statistics until analysed, and a new catalog's own are stale: the index
+  // keeps every plan to lookups, where a nested loop over two scans would cost seconds.
+  await execute('create unique index on winning_version (addon, version)');
+  await execute('analyze winning_version');
+
+  // An addon is described by its newest listed version.
+  await execute(
+    `insert into addons.addon (repo_id, name, description, icon, home, tags, deprecated)
+     select distinct on (addon) ?::uuid, addon, addon_description, icon, home, tags, deprecated
+       from winning_version order by addon, sort_key desc
+     on conflict (repo_id, name) do update
+        set description = excluded.description, icon = excluded.icon, home = excluded.home, tags = excluded.tags,
+            deprecated = excluded.deprecated, updated_at = now()
+      where (addon.description, addon.icon, addon.home, addon.tags, addon.deprecated)
+            is distinct from (excluded.description, excluded.icon, excluded.home, excluded.tags, excluded.deprecated)`,
+    [run.repoId],
+  );
+
+  const [counts] = await execute<Array<{ added: number; updated: number; unchanged: number; removed: number }>>(
+    `with listed as (
+       select a.id as addon_id, w.* from winning_version w join addons.addon a on a.repo_id = ?::uuid and a.name = w.addon
+     ),
+     written as (
+       insert into addons.addon_version as v (
+         addon_id, version, sort_key, status, prerelease, description, app_version, chart_name, urls, digest, content_digest,
+         published_at, deprecated, images, config_schema, config_schema_validated, config_schema_source, ui_schemas,
+         launchable, not_launchable_reason, source, sync_run_id)
+       select addon_id, version, sort_key, ?, prerelease, description, app_version, chart_name, urls, digest, content_digest,
+              published_at, deprecated, images, config_schema, config_schema_validated, config_schema_source, ui_schemas,
+              false, not_launchable_reason, 'SYNC', ?::uuid
+         from listed
+       on conflict (addon_id, version) do update
+          set sort_key = excluded.sort_key, prerelease = excluded.prerelease, description = excluded.description,
+              app_version = excluded.app_version, chart_name = excluded.chart_name, urls = excluded.urls, digest = excluded.digest,
+              content_digest = excluded.content_digest, published_at = excluded.published_at, deprecated = excluded.deprecated,
+              images = excluded.images, config_schema = excluded.config_schema,
+              config_schema_validated = excluded.config_schema_validated, config_schema_source = excluded.config_schema_source,
+              ui_schemas = excluded.ui_schemas, not_launchable_reason = excluded.not_launchable_reason,
+              status = case when v.status = 'REMOVED' then excluded.status else v.status end,
+              sync_run_id = excluded.sync_run_id, updated_at = now()
+        where v.content_digest <> excluded.content_digest or v.status = 'REMOVED'
+       returning (xmax = 0) as inserted
+     ),
+     gone as (
+       update addons.addon_version v set status = 'REMOVED', sync_run_id = ?::uuid, updated_at = now()
+         from addons.addon a
+        where a.id = v.addon_id and a.repo_id = ?::uuid and v.source = 'SYNC' and v.status <> 'REMOVED'
+          and not exists (select 1 from winning_version w where w.addon = a.name and w.version = v.version)
+       returning 1
+     )
+     select (select count(*) from written where inserted)::int as added,
+            (select count(*) from written where not inserted)::int as updated,
+            ((select count(*) from listed) - (select count(*) from written))::int as unchanged,
+            (select count(*) from gone)::int as removed`,
+    [run.repoId, run.defaultStatus, run.runId, run.runId, run.repoId],
+  );
+  return counts!;
+}
+
+function toRow(version: IncomingVersion) {
+  return {
+    addon: version.addon,
+    addon_description: version.addonDescription,
+    icon: version.icon,
+    home: version.home,
+    tags: version.tags,
+    version: version.version,
+    sort_key: version.sortKey,
+    prerelease: version.prerelease,
+    description: version.description,
+    app_version: version.appVersion,
+    chart_name: version.chartName,
+    urls: version.urls,
+    digest: version.digest,
+    content_digest: version.contentDigest,
+    published_at: version.publishedAt,
+    deprecated: version.deprecated,
+    images: version.images,
+    config_schema: version.configSchema,
+    config_schema_validated: version.configSchemaValidated,
+    config_schema_source: version.configSchemaSource,
+    ui_schemas: version.uiSchemas,
+    not_launchable_reason: version.notLaunchableReason,
+  };
+}

@@ -1,0 +1,267 @@
+import { LockMode } from '@mikro-orm/core';
+import { UniqueConstraintViolationException } from '@mikro-orm/postgresql';
+import {
+  domainError,
+  paginateChildren,
+  type Connection,
+  enqueueJob,
+  isOperator,
+  jobClientOf,
+  readId,
+  requireRole,
+  syncRepoCommand,
+  type CredentialCipher,
+  type EntityManager,
+  type JobContext,
+  type SyncRepoPayload,
+  type Viewer,
+} from '@addon-platform/platform';
+import { SourceError, gitReader, helmReader, type SourceSnapshot, type UrlGuard } from '@addon-platform/sources';
+import { inVisibleRepos } from '../repo-visibility.js';
+import { writeCatalog, type IncomingVersion, type SyncCounts } from './catalog-writer.js';
+import { readRepoSource, type RepoSource } from './repo-source.js';
+import { helmChartVersions, kubeVelaVersions, type SourceVersions } from './source-versions.js';
+import { SyncRun, SyncRunStatus, SyncTrigger, type SyncProblem } from './sync-run.entity.js';
+
+/** The first problems of a run are kept on it; the count says how many there were. */
+const MAX_RECORDED_PROBLEMS = 100;
+const ACTIVE = [SyncRunStatus.PENDING, SyncRunStatus.RUNNING];
+
+/**
+ * Repo sync (DESIGN, "Repo sync"): a run is asked for (`syncRepo`, the repos subgraph, the schedule),
+ * recorded PENDING with its job in one transaction, and then run by a worker: RUNNING, the source read
+ * with the shared readers, the catalog written in one transaction, SUCCEEDED or FAILED with counts.
+ * Syncs of one repo never overlap (their jobs share a serial queue, and at most one run is active).
+ */
+export class SyncService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly cipher: CredentialCipher,
+    private readonly guard: UrlGuard,
+  ) {}
+
+  /** Queues a sync of a repo the viewer owns (operators: any); answers the active run if one is queued. */
+  async requestSync(viewer: Viewer, repoId: string): Promise<SyncRun> {
+    requireRole(viewer, 'developer');
+    const id = readId(repoId, 'repoId');
+    const [access] = await this.em
+      .getConnection()
+      .execute<Array<{ owner_sub: string }>>('select owner_sub from repos.repo_access where repo_id = ? and repo_id in (select repos.visible_repo_ids(?, ?))', [
+        id,
+        viewer.sub,
+        isOperator(viewer),
+      ]);
+    if (!access) throw domainError('NOT_FOUND', `No repo with id ${repoId} is visible to you.`, { field: 'repoId' });
+    if (access.owner_sub !== viewer.sub && !isOperator(viewer)) {
+      throw domainError('FORBIDDEN', "Only the repo's owner or an operator can sync it.", { field: 'repoId' });
+    }
+    const active = await this.em.findOne(SyncRun, { repoId: id, status: { $in: ACTIVE } });
+    if (active) return active;
+    return this.queueRun(id, SyncTrigger.REQUESTED, viewer.sub).catch(async (error: unknown) => {
+      // Another request queued one between our look and our insert: that one is the answer.
+      if (error instanceof UniqueConstraintViolationException) return (await this.em.fork().findOneOrFail(SyncRun, { repoId: id, status: { $in: ACTIVE } }));
+      throw error;
+    });
+  }
+
+  /** Each repo's runs, newest first, a page per repo in one query; empty for a repo hidden from the viewer. */
+  async listRunsOfRepos(viewer: Viewer, repoIds: readonly string[], page: { first: number; after?: string }): Promise<Connection<SyncRun>[]> {
+    return paginateChildren(this.em, SyncRun, { parent: 'repoId', parentIds: repoIds, where: inVisibleRepos<SyncRun>(viewer), page, orderBy: { createdAt: 'desc', id: 'desc' } });
+  }
+
+  /** Each repo's newest run, null where none or hidden, in the order asked. */
+  async lastRunsOfRepos(viewer: Viewer, repoIds: readonly string[]): Promise<(SyncRun | null)[]> {
+    const rows = await this.em.getConnection().execute<Array<{ id: string }>>(
+      `select distinct on (repo_id) id from addons.sync_run
+        where repo_id in (?) and repo_id in (select repos.visible_repo_ids(?, ?))
+        order by repo_id, created_at desc, id desc`,
+      // knex spreads an array parameter into a list.
+      [[...repoIds], viewer.sub ?? null, isOperator(viewer)],
+    );
+    const runs = await this.em.find(SyncRun, { id: { $in: rows.map((row) => row.id) } });
+    const byRepo = new Map(runs.map((run) => [run.repoId, run]));
+    return repoIds.map((repoId) => byRepo.get(repoId) ?? null);
+  }
+
+  private async queueRun(repoId: string, trigger: SyncTrigger, requestedBy: string | null): Promise<SyncRun> {
+    return this.em.transactional(async (em) => {
+      const run = em.create(SyncRun, newRun(repoId, trigger, requestedBy));
+      await em.flush();
+      const command = syncRepoCommand(repoId, trigger);
+      await enqueueJob(jobClientOf(em), command.task, command.payload, command.options);
+      return run;
+    });
+  }
+
+  /**
+   * Queues a SCHEDULED run for every live repo with a source whose newest run started more than
+   * `intervalMs` ago (or that never ran), unless one is already queued. Every replica runs this; the
+   * one-active-run index lets exactly one insert win per repo. Returns how many were queued.
+   */
+  async queueDueSyncs(intervalMs: number): Promise<number> {
+    return this.em.fork().transactional(async (tx) => {
+      const queued = await tx.getConnection().execute<Array<{ repo_id: string }>>(
+        `insert into addons.sync_run (repo_id, status, trigger)
+         select s.repo_id, 'PENDING', 'SCHEDULED' from repos.repo_source s
+          where s.url is not null and s.type <> 'ADDON_INDEX'
+            and not exists (select 1 from addons.sync_run r
+                             where r.repo_id = s.repo_id and r.created_at > now() - make_interval(secs => ? / 1000.0))
+         on conflict (repo_id) where status in ('PENDING', 'RUNNING') do nothing
+         returning repo_id`,
+        [intervalMs],
+        'all',
+        tx.getTransactionContext(),
+      );
+      for (const { repo_id: repoId } of queued) {
+        const command = syncRepoCommand(repoId, 'SCHEDULED');
+        await enqueueJob(jobClientOf(tx), command.task, command.payload, command.options);
+      }
+      return queued.length;
+    });
+  }
+
+  /** The job: runs the repo's active run (a retried job finds its own), or a new one it records. */
+  async runSync(payload: SyncRepoPayload, job: JobContext): Promise<void> {
+    const run = await this.startRun(payload);
+    try {
+      const source = await readRepoSource(this.em.fork(), this.cipher, run.repoId);
+      if (!source) return await this.fail(run, 'The repo was deleted, or has no source to read, before the sync ran.');
+      const etag = await this.lastEtag(source);
+      const read = await this.read(source, etag, job.signal);
+      // The catalog and the run's result commit together: a crash leaves neither, and the retry redoes both.
+      await this.em.fork().transactional(async (tx) => {
+        const counts =
+          read.kind === 'not-modified'
+            ? { added: 0, updated: 0, unchanged: await countListed(tx, source.repoId), removed: 0 }
+            : await writeCatalog(tx, { repoId: source.repoId, runId: run.id, defaultStatus: source.defaultStatus }, read.versions);
+        const problems = read.kind === 'read' ? read.problems : [];
+        await succeed(tx, run.id, { ...counts, problems, revision: read.kind === 'read' ? read.revision : null });
+        await rememberSource(tx, source.repoId, read.kind === 'read' ? read.etag : etag, read.kind === 'read' ? read.revision : null);
+      });
+    } catch (error) {
+      if (error instanceof SourceError) return await this.fail(run, error.message);
+      if (job.attempt >= job.maxAttempts) {
+        job.logger.error({ err: error, runId: run.id }, 'sync failed on its last attempt');
+        return await this.fail(run, 'The sync failed on our side; operators have the details in the logs.');
+      }
+      throw error;
+    }
+  }
+
+  private async startRun({ repoId, trigger }: SyncRepoPayload): Promise<SyncRun> {
+    return this.em.fork().transactional(async (tx) => {
+      // The serial queue makes this the only sync of the repo in progress; the lock guards the rows anyway.
+      const active = await tx.findOne(SyncRun, { repoId, status: { $in: ACTIVE } }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      const run = active ?? tx.create(SyncRun, newRun(repoId, trigger as SyncTrigger, null));
+      run.status = SyncRunStatus.RUNNING;
+      run.attempts += 1;
+      run.startedAt = new Date();
+      return run;
+    });
+  }
+
+  /** The ETag of the last successful read, if the repo still points where it was read from. */
+  private async lastEtag(source: RepoSource): Promise<string | null> {
+    const [state] = await this.em
+      .fork()
+      .getConnection()
+      .execute<Array<{ etag: string | null }>>('select etag from addons.repo_sync_state where repo_id = ? and source_url = ?', [source.repoId, source.location.url]);
+    return state?.etag ?? null;
+  }
+
+  /** Reads the whole source into compact rows: one chart (or addon) of parsed YAML in memory at a time. */
+  private async read(source: RepoSource, etag: string | null, signal: AbortSignal): Promise<SourceRead> {
+    const options = { guard: this.guard, etag, signal };
+    switch (source.type) {
+      case 'HELM':
+        return collect(await helmReader.read(source.location, options), helmChartVersions);
+      case 'GIT':
+        return collect(await gitReader.read(source.location, options), kubeVelaVersions);
+      case 'ADDON_INDEX':
+        // Entries are signed submissions; importing them needs the signature verifier and the submission rules.
+        throw new SourceError('UPSTREAM_ERROR', 'Signed submissions from addon-index repos are not imported yet: that comes with submission verification.');
+    }
+  }
+
+  private async fail(run: SyncRun, failure: string): Promise<void> {
+    await this.em.fork().nativeUpdate(SyncRun, { id: run.id }, { status: SyncRunStatus.FAILED, failure, finishedAt: new Date() });
+  }
+}
+
+type SourceRead =
+  | { kind: 'not-modified' }
+  | { kind: 'read'; versions: IncomingVersion[]; problems: SyncProblem[]; revision: string | null; etag: string | null };
+
+async function countListed(em: EntityManager, repoId: string): Promise<number> {
+  const [listed] = await em.getConnection().execute<Array<{ count: number }>>(
+    `select count(*)::int as count from addons.addon_version v join addons.addon a on a.id = v.addon_id
+      where a.repo_id = ? and v.source = 'SYNC' and v.status <> 'REMOVED'`,
+    [repoId],
+    'all',
+    em.getTransactionContext(),
+  );
+  return listed!.count;
+}
+
+async function succeed(em: EntityManager, runId: string, done: SyncCounts & { problems: SyncProblem[]; revision: string | null }): Promise<void> {
+  await em.nativeUpdate(
+    SyncRun,
+    { id: runId },
+    {
+      status: SyncRunStatus.SUCCEEDED,
+      added: done.added,
+      updated: done.updated,
+      unchanged: done.unchanged,
+      removed: done.removed,
+      rejected: done.problems.length,
+      errors: done.problems.slice(0, MAX_RECORDED_PROBLEMS),
+      revision: done.revision,
+      finishedAt: new Date(),
+    },
+  );
+}
+
+/** What the next sync compares against: where the source was read from, and its ETag. */
+async function rememberSource(em: EntityManager, repoId: string, etag: string | null, revision: string | null): Promise<void> {
+  await em.getConnection().execute(
+    `insert into addons.repo_sync_state (repo_id, source_url, etag, revision, synced_at)
+     select repo_id, url, ?, ?, now() from repos.repo_source where repo_id = ?
+     on conflict (repo_id) do update set source_url = excluded.source_url, etag = excluded.etag, revision = excluded.revision, synced_at = now()`,
+    [etag, revision, repoId],
+    'run',
+    em.getTransactionContext(),
+  );
+}
+
+async function collect<Entry>(snapshot: SourceSnapshot<Entry>, toVersions: (entry: Entry) => SourceVersions): Promise<SourceRead> {
+  if (snapshot.status === 'not-modified') return { kind: 'not-modified' };
+  const versions: IncomingVersion[] = [];
+  const problems: SyncProblem[] = [];
+  for await (const entry of snapshot.entries) {
+    const converted = toVersions(entry);
+    for (const version of converted.versions) versions.push(version);
+    for (const problem of converted.problems) problems.push(problem);
+  }
+  return { kind: 'read', versions, problems, revision: snapshot.revision, etag: snapshot.etag };
+}
+
+function newRun(repoId: string, trigger: SyncTrigger, requestedBy: string | null) {
+  return {
+    repoId,
+    status: SyncRunStatus.PENDING,
+    trigger,
+    requestedBy,
+    attempts: 0,
+    added: null,
+    updated: null,
+    unchanged: null,
+    removed: null,
+    rejected: null,
+    errors: [],
+    failure: null,
+    revision: null,
+    createdAt: new Date(),
+    startedAt: null,
+    finishedAt: null,
+  };
+}
