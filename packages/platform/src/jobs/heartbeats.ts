@@ -30,10 +30,13 @@ export function startHeartbeats(options: HeartbeatsOptions): { stop(): Promise<v
   };
   const repeater = repeatEvery(intervalMs, beat, (error) => logger.warn({ err: error }, 'job worker: heartbeat failed'));
   return {
-    // Called once the workers hold no job, so no sweeper needs these rows any more.
+    // Called once the workers hold no job, so no sweeper needs these rows any more. If the database is
+    // already going away (Ctrl-C reaches a local PostgreSQL too), the rows age out and are swept.
     async stop() {
       await repeater.stop();
-      await pool.query(`delete from ${HEARTBEATS_TABLE} where locked_by = any($1::text[])`, [lockIds]);
+      await pool
+        .query(`delete from ${HEARTBEATS_TABLE} where locked_by = any($1::text[])`, [lockIds])
+        .catch((error: unknown) => logger.warn({ err: error }, 'job worker: could not remove its heartbeats at stop; they will age out'));
     },
   };
 }
