@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { Addon } from '@addon-platform/addons';
+import { Addon, AddonVersion, AddonVersionSource, AddonVersionStatus, parseVersion, versionSortKey } from '@addon-platform/addons';
 import type { RunningSubgraph } from '@addon-platform/platform';
 import { DefaultVersionStatus, Repo, RepoType, RepoVisibility } from '@addon-platform/repos';
 import { RuntimeInstance, RuntimeInstanceKind, RuntimeInstanceStatus } from '@addon-platform/runtimes';
+// The package's front door exports neither the version order nor the source enum; the factory keys
+// versions exactly as a sync does.
 
 const uniqueName = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
 
@@ -52,6 +54,52 @@ export async function newAddon(addons: RunningSubgraph, overrides: Partial<Addon
   });
   await em.flush();
   return addon;
+}
+
+/**
+ * An ACTIVE version from a Helm sync unless told otherwise. Give a real version string: its order key
+ * and prerelease flag are derived from it as a sync derives them.
+ */
+export async function newAddonVersion(
+  addons: RunningSubgraph,
+  overrides: Partial<AddonVersion> & { addonId: string; version: string },
+): Promise<AddonVersion> {
+  const em = addons.orm.em.fork();
+  const now = new Date();
+  const version = em.create(AddonVersion, {
+    revision: null,
+    sortKey: versionSortKey(overrides.version, overrides.revision),
+    status: AddonVersionStatus.ACTIVE,
+    prerelease: (parseVersion(overrides.version)?.prerelease.length ?? 0) > 0,
+    description: '',
+    appVersion: null,
+    chartName: null,
+    urls: [],
+    digest: null,
+    contentDigest: randomBytes(16).toString('hex'),
+    publishedAt: null,
+    deprecated: false,
+    configImage: null,
+    runtimeImage: null,
+    images: [],
+    imageProperties: {},
+    ports: [],
+    slots: [],
+    configSchema: null,
+    configSchemaValidated: false,
+    configSchemaSource: null,
+    uiSchemas: [],
+    launchable: false,
+    notLaunchableReason: 'Helm charts are catalog entries; they are not launched yet.',
+    source: AddonVersionSource.SYNC,
+    syncRunId: null,
+    ownerSub: null,
+    createdAt: now,
+    updatedAt: now,
+    ...overrides,
+  });
+  await em.flush();
+  return version;
 }
 
 export async function newRuntimeInstance(

@@ -13,18 +13,21 @@ import { AddonService } from './addons/addon.service.js';
 import type { AddonsConfig } from './config.js';
 import { Migration0001Addons } from './migrations/migration-0001-addons.js';
 import { Migration0002Catalog } from './migrations/migration-0002-catalog.js';
+import { Migration0003CatalogQueries } from './migrations/migration-0003-catalog-queries.js';
 import { AddonResolver, RepoAddonsResolver, resolveAddonReference } from './schema/addon.resolver.js';
+import { AddonVersionResolver, resolveAddonVersionReference } from './schema/addon-version.resolver.js';
 import type { AddonsContext } from './schema/context.js';
 import { resolveRepoReference } from './schema/repo.reference.js';
 import { RepoSyncResolver, SyncRunResolver } from './schema/sync.resolver.js';
 import { SyncRun } from './sync/sync-run.entity.js';
 import { SyncService } from './sync/sync.service.js';
 import { AddonVersion } from './versions/addon-version.entity.js';
+import { AddonVersionService } from './versions/addon-version.service.js';
 
 export function buildAddonsSchema() {
   return buildFederatedSchema<AddonsContext>({
-    resolvers: [AddonResolver, RepoAddonsResolver, SyncRunResolver, RepoSyncResolver],
-    referenceResolvers: { Addon: resolveAddonReference, Repo: resolveRepoReference },
+    resolvers: [AddonResolver, AddonVersionResolver, RepoAddonsResolver, SyncRunResolver, RepoSyncResolver],
+    referenceResolvers: { Addon: resolveAddonReference, AddonVersion: resolveAddonVersionReference, Repo: resolveRepoReference },
   });
 }
 
@@ -34,18 +37,24 @@ export function createAddonsSubgraph(config: Pick<AddonsConfig, 'credentialKeys'
   return {
     name: 'addons',
     entities: [Addon, AddonVersion, SyncRun],
-    migrations: [Migration0001Addons, Migration0002Catalog],
+    migrations: [Migration0001Addons, Migration0002Catalog, Migration0003CatalogQueries],
     buildSchema: buildAddonsSchema,
     createContext(em, { viewer, logger }) {
       const addons = new AddonService(em);
+      const versions = new AddonVersionService(em);
       const sync = new SyncService(em, cipher, guard);
       return {
         viewer,
         logger,
         addons,
+        versions,
         sync,
         addonLoader: new DataLoader((ids) => addons.findVisibleAddons(viewer, ids)),
+        versionLoader: new DataLoader((ids) => versions.findVisibleVersions(viewer, ids)),
         addonsOfRepo: createChildConnectionLoader((repoIds, page) => addons.listReposAddons(viewer, repoIds, page)),
+        versionsOfAddon: createChildConnectionLoader((addonIds, page) => versions.listVersionsOfAddons(viewer, addonIds, page)),
+        latestVersionOfAddon: new DataLoader((addonIds) => versions.latestVersionsOfAddons(viewer, addonIds)),
+        availableVersionsOfAddon: new DataLoader((addonIds) => versions.availableVersionsOfAddons(viewer, addonIds)),
         syncRunsOfRepo: createChildConnectionLoader((repoIds, page) => sync.listRunsOfRepos(viewer, repoIds, page)),
         lastSyncOfRepo: new DataLoader((repoIds) => sync.lastRunsOfRepos(viewer, repoIds)),
       };

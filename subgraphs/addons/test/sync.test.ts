@@ -142,12 +142,22 @@ describe('a source that changes', () => {
 
     const [chart, entries] = Object.entries(index.entries)[0]!;
     const [gone, republished, ...rest] = entries;
+    const updatedAt = async () =>
+      withClient(platform.databaseUrl, async (client) =>
+        (await client.query('select name, updated_at from addons.addon where repo_id = $1 order by name', [repoId])).rows.map((row): [string, number] => [row.name, row.updated_at.getTime()]),
+      );
+    const before = new Map(await updatedAt());
     serve({ ...index, entries: { ...index.entries, [chart]: [{ ...republished!, digest: 'sha256-new' }, ...rest] } });
     const second = await syncAgain(repoId, first.id);
     expect(second).toMatchObject({ status: 'SUCCEEDED', added: 0, updated: 1, unchanged: 1773, removed: 1 });
     const stored = await versionsOf(repoId);
     expect(stored.find((version) => version.addon === chart && version.version === gone!.version)?.status).toBe('REMOVED');
     expect(stored.find((version) => version.addon === chart && version.version === republished!.version)?.digest).toBe('sha256-new');
+    // Only the addon whose version changed moves up the catalog's UPDATED order.
+    for (const [name, time] of await updatedAt()) {
+      if (name === chart) expect(time).toBeGreaterThan(before.get(name)!);
+      else expect(time).toBe(before.get(name));
+    }
 
     serve(index);
     const third = await syncAgain(repoId, second.id);

@@ -1,2 +1,3 @@
 export * from './connection.type.js';
 export * from './paginate.js';
+export * from './search.js';

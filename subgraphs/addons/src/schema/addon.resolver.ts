@@ -1,21 +1,60 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
 import { PageArgs, createConnectionType, readPageArgs } from '@addon-platform/platform';
 import { Addon } from '../addons/addon.entity.js';
+import { AddonOrder } from '../addons/addon-filter.js';
+import { AddonVersion } from '../versions/addon-version.entity.js';
+import { AddonFilterInput } from './addon.input.js';
 import type { AddonsContext } from './context.js';
 import { RepoReference } from './repo.reference.js';
 
 export const AddonConnection = createConnectionType('Addon', Addon);
+export const AddonVersionConnection = createConnectionType('AddonVersion', AddonVersion);
 
 @Resolver(() => Addon)
 export class AddonResolver {
+  @Query(() => AddonConnection, {
+    description:
+      'Addons of the repos visible to the viewer, whatever the status of their versions: an addon may list no version the viewer can see (then its latestVersion is null); filter by status ACTIVE for addons the viewer can use.',
+  })
+  addons(
+    @Arg('filter', () => AddonFilterInput, { nullable: true }) filter: AddonFilterInput | null,
+    @Arg('orderBy', () => AddonOrder, { defaultValue: AddonOrder.NAME }) orderBy: AddonOrder,
+    @Args() page: PageArgs,
+    @Ctx() { viewer, addons }: AddonsContext,
+  ) {
+    return addons.listAddons(viewer, filter ?? {}, orderBy, readPageArgs(page));
+  }
+
   @Query(() => Addon, { nullable: true, description: 'An addon by id; NOT_FOUND when absent or hidden.' })
   addon(@Arg('id', () => ID) id: string, @Ctx() { viewer, addons }: AddonsContext) {
     return addons.getAddon(viewer, id);
   }
 
+  @Query(() => Addon, { nullable: true, description: 'An addon by its repo and name; NOT_FOUND when absent or hidden.' })
+  addonByName(@Arg('repoId', () => ID) repoId: string, @Arg('name') name: string, @Ctx() { viewer, addons }: AddonsContext) {
+    return addons.getAddonByName(viewer, repoId, name);
+  }
+
   @FieldResolver(() => RepoReference)
   repo(@Root() addon: Addon): RepoReference {
     return { id: addon.repoId };
+  }
+
+  @FieldResolver(() => AddonVersionConnection, {
+    description: 'Its versions newest first: ACTIVE ones for everyone, and also the owner’s own and, for operators, all.',
+  })
+  versions(@Root() addon: Addon, @Args() page: PageArgs, @Ctx() { versionsOfAddon }: AddonsContext) {
+    return versionsOfAddon(addon.id, readPageArgs(page));
+  }
+
+  @FieldResolver(() => AddonVersion, { nullable: true, description: 'The newest ACTIVE version that is not a prerelease; null when there is none.' })
+  latestVersion(@Root() addon: Addon, @Ctx() { latestVersionOfAddon }: AddonsContext) {
+    return latestVersionOfAddon.load(addon.id);
+  }
+
+  @FieldResolver(() => [String], { description: 'The version strings of its ACTIVE versions, newest first, prereleases included.' })
+  availableVersions(@Root() addon: Addon, @Ctx() { availableVersionsOfAddon }: AddonsContext) {
+    return availableVersionsOfAddon.load(addon.id);
   }
 }
 

@@ -4,6 +4,8 @@ import type { Addon } from '../addons/addon.entity.js';
 import type { AddonService } from '../addons/addon.service.js';
 import type { SyncRun } from '../sync/sync-run.entity.js';
 import type { SyncService } from '../sync/sync.service.js';
+import type { AddonVersion } from '../versions/addon-version.entity.js';
+import type { AddonVersionService } from '../versions/addon-version.service.js';
 
 type ChildPage<T> = (parentId: string, page: { first: number; after?: string }) => Promise<Connection<T>>;
 
@@ -11,11 +13,17 @@ export interface AddonsContext {
   viewer: Viewer;
   logger: Logger;
   addons: AddonService;
+  versions: AddonVersionService;
   sync: SyncService;
   /** Batches the gateway's entity fetches of one request into one query. */
   addonLoader: DataLoader<string, Addon | null>;
+  versionLoader: DataLoader<string, AddonVersion | null>;
   /** `Repo.addons`, batched over the repos of one request. */
   addonsOfRepo: ChildPage<Addon>;
+  /** `Addon.versions`, batched likewise. */
+  versionsOfAddon: ChildPage<AddonVersion>;
+  latestVersionOfAddon: DataLoader<string, AddonVersion | null>;
+  availableVersionsOfAddon: DataLoader<string, string[]>;
   /** `Repo.syncRuns`, batched likewise. */
   syncRunsOfRepo: ChildPage<SyncRun>;
   lastSyncOfRepo: DataLoader<string, SyncRun | null>;

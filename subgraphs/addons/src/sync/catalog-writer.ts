@@ -64,17 +64,14 @@ export async function writeCatalog(
       not_launchable_reason text not null
     ) on commit drop`);
   for (let start = 0; start < incoming.length; start += STAGE_BATCH) {
+    // jsonb_to_recordset turns JSON arrays into text[] itself, one parse per batch.
     await execute(
       `insert into incoming_version
-       select addon, addon_description, icon, home, array(select jsonb_array_elements_text(tags)), version, sort_key, prerelease,
-              description, app_version, chart_name, array(select jsonb_array_elements_text(urls)), digest, content_digest,
-              published_at, deprecated, array(select jsonb_array_elements_text(images)), config_schema, config_schema_validated,
-              config_schema_source, ui_schemas, not_launchable_reason
-         from jsonb_to_recordset(?::jsonb) as x(
-           addon text, addon_description text, icon text, home text, tags jsonb, version text, sort_key text, prerelease boolean,
-           description text, app_version text, chart_name text, urls jsonb, digest text, content_digest text, published_at timestamptz,
-           deprecated boolean, images jsonb, config_schema jsonb, config_schema_validated boolean, config_schema_source text,
-           ui_schemas jsonb, not_launchable_reason text)`,
+       select * from jsonb_to_recordset(?::jsonb) as x(
+         addon text, addon_description text, icon text, home text, tags text[], version text, sort_key text, prerelease boolean,
+         description text, app_version text, chart_name text, urls text[], digest text, content_digest text, published_at timestamptz,
+         deprecated boolean, images text[], config_schema jsonb, config_schema_validated boolean, config_schema_source text,
+         ui_schemas jsonb, not_launchable_reason text)`,
       [JSON.stringify(incoming.slice(start, start + STAGE_BATCH).map(toRow))],
     );
   }
@@ -124,7 +121,12 @@ export async function writeCatalog(
               status = case when v.status = 'REMOVED' then excluded.status else v.status end,
               sync_run_id = excluded.sync_run_id, updated_at = now()
         where v.content_digest <> excluded.content_digest or v.status = 'REMOVED'
-       returning (xmax = 0) as inserted
+       returning v.addon_id, (xmax = 0) as inserted
+     ),
+     -- An addon counts as updated when one of its versions is added or changes: the catalog's UPDATED
+     -- order. (PostgreSQL runs a data-modifying CTE whether or not the query reads it.)
+     touched as (
+       update addons.addon a set updated_at = now() where a.id in (select addon_id from written)
      ),
      gone as (
        update addons.addon_version v set status = 'REMOVED', sync_run_id = ?::uuid, updated_at = now()

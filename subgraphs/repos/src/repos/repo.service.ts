@@ -9,6 +9,7 @@ import {
   jobClientOf,
   paginate,
   readId,
+  readPrefixSearch,
   repoCredentialContext,
   requireRole,
   syncRepoCommand,
@@ -96,20 +97,9 @@ function matching(filter: RepoFilter): FilterQuery<Repo>[] {
     const label = JSON.stringify([{ key: filter.label.key, value: filter.label.value }]);
     where.push({ [raw((alias) => `${alias}.labels @> ?::jsonb`, [label])]: [] });
   }
-  const query = prefixQuery(filter.search);
+  const query = readPrefixSearch(filter.search);
   if (query) where.push({ [raw((alias) => `${alias}.search @@ to_tsquery('simple', ?)`, [query])]: [] });
   return where;
-}
-
-/**
- * Free text as a prefix query over name and description ("graf char" finds grafana-charts). Words are
- * reduced to letters and digits, so nothing the user types reaches tsquery syntax.
- */
-function prefixQuery(search: string | null | undefined): string | null {
-  if (search == null) return null;
-  if (search.length > 200) throw domainError('BAD_USER_INPUT', 'search is longer than 200 characters.', { field: 'search' });
-  const words = search.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
-  return words.length > 0 ? words.slice(0, 8).map((word) => `${word}:*`).join(' & ') : null;
 }
 
 export class RepoService {
