@@ -6,17 +6,15 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { helmReader, UrlGuard } from '@addon-platform/sources';
 import { startFixtureHttpServer } from '@addon-platform/sources/testing';
 import { printTable } from '../print-table.js';
+import { HELM_FIXTURE_NAMES, helmFixtureFile, writeSyntheticIndex } from '../synthetic-index.js';
 
-const FIXTURES = join(import.meta.dirname, '../../fixtures/helm-index');
-const FIXTURE_NAMES = ['castai-helm-charts', 'grafana-helm-charts', 'jupyterhub-helm-chart'];
 const SYNTHETIC_BYTES = 50 * 1024 * 1024;
 const RSS_GOAL_MB = 512;
 const MB = 1024 * 1024;
@@ -53,21 +51,21 @@ if (process.argv[2] === '--child') {
 async function main(runs: number): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'addon-platform-bench-readers-'));
   const syntheticFile = join(dir, 'index.yaml');
-  const copies = await writeSyntheticIndex(syntheticFile);
+  const copies = await writeSyntheticIndex(syntheticFile, SYNTHETIC_BYTES);
   const server = await startFixtureHttpServer({
     routes: {
-      ...Object.fromEntries(FIXTURE_NAMES.map((name) => [`/${name}/index.yaml`, { file: fixtureFile(name) }])),
+      ...Object.fromEntries(HELM_FIXTURE_NAMES.map((name) => [`/${name}/index.yaml`, { file: helmFixtureFile(name) }])),
       '/synthetic/index.yaml': { file: syntheticFile },
     },
   });
   try {
     console.log(`helmReader over loopback HTTP, median of ${runs} runs\n`);
     const rows: string[][] = [];
-    for (const name of FIXTURE_NAMES) {
+    for (const name of HELM_FIXTURE_NAMES) {
       const reads: ReadFigures[] = [];
       for (let run = 0; run < runs; run++) reads.push(await readIndex(`${server.url}/${name}`));
       const median = reads.map((read) => read.ms).sort((a, b) => a - b)[Math.floor(runs / 2)]!;
-      const size = (await stat(fixtureFile(name))).size;
+      const size = (await stat(helmFixtureFile(name))).size;
       const { charts, versions } = reads[0]!;
       rows.push([name, mb(size), String(charts), String(versions), median.toFixed(0), perSecond(versions, median), mb((size / median) * 1000)]);
     }
@@ -88,53 +86,7 @@ async function main(runs: number): Promise<void> {
   }
 }
 
-function fixtureFile(name: string): string {
-  return join(FIXTURES, `${name}.gh-pages.index.yaml`);
-}
-
 /** An index in Helm's layout past {@link SYNTHETIC_BYTES}: every fixture chart again as `<chart>-copy<n>`; answers n. */
-async function writeSyntheticIndex(file: string): Promise<number> {
-  const charts = (await Promise.all(FIXTURE_NAMES.map(async (name) => chartBlocks(await readFile(fixtureFile(name), 'utf8'))))).flat();
-  const out = createWriteStream(file);
-  const write = async (text: string) => {
-    if (!out.write(text)) await once(out, 'drain');
-  };
-  await write('apiVersion: v1\nentries:\n');
-  let written = 0;
-  let copies = 0;
-  while (written < SYNTHETIC_BYTES) {
-    copies++;
-    for (const { name, lines } of charts) {
-      const renamed = `${name}-copy${copies}`;
-      const text = `${lines.map((line) => renameLine(line, name, renamed)).join('\n')}\n`;
-      written += Buffer.byteLength(text);
-      await write(text);
-    }
-  }
-  await write(`generated: "${new Date().toISOString()}"\n`);
-  out.end();
-  await once(out, 'finish');
-  return copies;
-}
-
-function renameLine(line: string, name: string, renamed: string): string {
-  if (line === `  ${name}:`) return `  ${renamed}:`;
-  if (line === `    name: ${name}`) return `    name: ${renamed}`;
-  return line;
-}
-
-/** The fixture's charts as Helm writes them: a key at two spaces, then its list. */
-function chartBlocks(index: string): Array<{ name: string; lines: string[] }> {
-  const lines = index.split('\n');
-  const blocks: Array<{ name: string; lines: string[] }> = [];
-  for (const line of lines.slice(lines.indexOf('entries:') + 1)) {
-    if (/^\S/.test(line)) break;
-    const key = /^ {2}([^\s-][^:]*):$/.exec(line);
-    if (key) blocks.push({ name: key[1]!, lines: [] });
-    blocks.at(-1)!.lines.push(line);
-  }
-  return blocks;
-}
 
 async function readInChild(url: string): Promise<ReadFigures & { baselineRssMb: number; peakRssMb: number }> {
   const child = spawn(process.execPath, [...process.execArgv, import.meta.filename, '--child', url], { stdio: ['ignore', 'pipe', 'inherit'] });

@@ -18,7 +18,7 @@ import {
 } from '@addon-platform/platform';
 import { SourceError, gitReader, helmReader, type SourceSnapshot, type UrlGuard } from '@addon-platform/sources';
 import { inVisibleRepos } from '../repo-visibility.js';
-import { writeCatalog, type IncomingVersion, type SyncCounts } from './catalog-writer.js';
+import { CatalogStage, type SyncCounts } from './catalog-writer.js';
 import { readRepoSource, type RepoSource } from './repo-source.js';
 import { helmChartVersions, kubeVelaVersions, type SourceVersions } from './source-versions.js';
 import { SyncRun, SyncRunStatus, SyncTrigger, type SyncProblem } from './sync-run.entity.js';
@@ -127,16 +127,27 @@ export class SyncService {
       const source = await readRepoSource(this.em.fork(), this.cipher, run.repoId);
       if (!source) return await this.fail(run, 'The repo was deleted, or has no source to read, before the sync ran.');
       const etag = await this.lastEtag(source);
-      const read = await this.read(source, etag, job.signal);
-      // The catalog and the run's result commit together: a crash leaves neither, and the retry redoes both.
+      const read = await this.open(source, etag, job.signal);
+      // The catalog and the run's result commit together: a crash leaves neither, and the retry redoes
+      // both. The source is read inside the transaction, straight into the staging table, so a worker
+      // holds one batch of rows at a time, whatever the size of the source.
       await this.em.fork().transactional(async (tx) => {
-        const counts =
-          read.kind === 'not-modified'
-            ? { added: 0, updated: 0, unchanged: await countListed(tx, source.repoId), removed: 0 }
-            : await writeCatalog(tx, { repoId: source.repoId, runId: run.id, defaultStatus: source.defaultStatus }, read.versions);
-        const problems = read.kind === 'read' ? read.problems : [];
-        await succeed(tx, run.id, { ...counts, problems, revision: read.kind === 'read' ? read.revision : null });
-        await rememberSource(tx, source.repoId, read.kind === 'read' ? read.etag : etag, read.kind === 'read' ? read.revision : null);
+        if (read.status === 'not-modified') {
+          await succeed(tx, run.id, { added: 0, updated: 0, unchanged: await countListed(tx, source.repoId), removed: 0, rejected: 0, problems: [], revision: null });
+          await rememberSource(tx, source.repoId, etag, null);
+          return;
+        }
+        const stage = await CatalogStage.open(tx);
+        const problems: SyncProblem[] = [];
+        let rejected = 0;
+        for await (const entry of read.entries) {
+          await stage.add(entry.versions);
+          rejected += entry.problems.length;
+          for (const problem of entry.problems.slice(0, MAX_RECORDED_PROBLEMS - problems.length)) problems.push(problem);
+        }
+        const counts = await stage.write({ repoId: source.repoId, runId: run.id, defaultStatus: source.defaultStatus });
+        await succeed(tx, run.id, { ...counts, rejected, problems, revision: read.revision });
+        await rememberSource(tx, source.repoId, read.etag, read.revision);
       });
     } catch (error) {
       if (error instanceof SourceError) return await this.fail(run, error.message);
@@ -169,14 +180,14 @@ export class SyncService {
     return state?.etag ?? null;
   }
 
-  /** Reads the whole source into compact rows: one chart (or addon) of parsed YAML in memory at a time. */
-  private async read(source: RepoSource, etag: string | null, signal: AbortSignal): Promise<SourceRead> {
+  /** Opens the source with its reader; each entry (a chart, an addon directory) becomes catalog rows as it is read. */
+  private async open(source: RepoSource, etag: string | null, signal: AbortSignal): Promise<SourceSnapshot<SourceVersions>> {
     const options = { guard: this.guard, etag, signal };
     switch (source.type) {
       case 'HELM':
-        return collect(await helmReader.read(source.location, options), helmChartVersions);
+        return mapEntries(await helmReader.read(source.location, options), helmChartVersions);
       case 'GIT':
-        return collect(await gitReader.read(source.location, options), kubeVelaVersions);
+        return mapEntries(await gitReader.read(source.location, options), kubeVelaVersions);
       case 'ADDON_INDEX':
         // Entries are signed submissions; importing them needs the signature verifier and the submission rules.
         throw new SourceError('UPSTREAM_ERROR', 'Signed submissions from addon-index repos are not imported yet: that comes with submission verification.');
@@ -187,10 +198,6 @@ export class SyncService {
     await this.em.fork().nativeUpdate(SyncRun, { id: run.id }, { status: SyncRunStatus.FAILED, failure, finishedAt: new Date() });
   }
 }
-
-type SourceRead =
-  | { kind: 'not-modified' }
-  | { kind: 'read'; versions: IncomingVersion[]; problems: SyncProblem[]; revision: string | null; etag: string | null };
 
 async function countListed(em: EntityManager, repoId: string): Promise<number> {
   const [listed] = await em.getConnection().execute<Array<{ count: number }>>(
@@ -203,7 +210,7 @@ async function countListed(em: EntityManager, repoId: string): Promise<number> {
   return listed!.count;
 }
 
-async function succeed(em: EntityManager, runId: string, done: SyncCounts & { problems: SyncProblem[]; revision: string | null }): Promise<void> {
+async function succeed(em: EntityManager, runId: string, done: SyncCounts & { rejected: number; problems: SyncProblem[]; revision: string | null }): Promise<void> {
   await em.nativeUpdate(
     SyncRun,
     { id: runId },
@@ -213,8 +220,8 @@ async function succeed(em: EntityManager, runId: string, done: SyncCounts & { pr
       updated: done.updated,
       unchanged: done.unchanged,
       removed: done.removed,
-      rejected: done.problems.length,
-      errors: done.problems.slice(0, MAX_RECORDED_PROBLEMS),
+      rejected: done.rejected,
+      errors: done.problems,
       revision: done.revision,
       finishedAt: new Date(),
     },
@@ -233,16 +240,12 @@ async function rememberSource(em: EntityManager, repoId: string, etag: string | 
   );
 }
 
-async function collect<Entry>(snapshot: SourceSnapshot<Entry>, toVersions: (entry: Entry) => SourceVersions): Promise<SourceRead> {
-  if (snapshot.status === 'not-modified') return { kind: 'not-modified' };
-  const versions: IncomingVersion[] = [];
-  const problems: SyncProblem[] = [];
-  for await (const entry of snapshot.entries) {
-    const converted = toVersions(entry);
-    for (const version of converted.versions) versions.push(version);
-    for (const problem of converted.problems) problems.push(problem);
+function mapEntries<Entry>(snapshot: SourceSnapshot<Entry>, toVersions: (entry: Entry) => SourceVersions): SourceSnapshot<SourceVersions> {
+  if (snapshot.status === 'not-modified') return snapshot;
+  async function* versionsOf(entries: AsyncIterable<Entry>) {
+    for await (const entry of entries) yield toVersions(entry);
   }
-  return { kind: 'read', versions, problems, revision: snapshot.revision, etag: snapshot.etag };
+  return { ...snapshot, entries: versionsOf(snapshot.entries) };
 }
 
 function newRun(repoId: string, trigger: SyncTrigger, requestedBy: string | null) {
