@@ -1,3 +1,4 @@
+import type { LoadProcessMessage } from './load-generator.js';
 /**
  * One bounded load run, as the bench asks the load generator process for it: `warmupSec` of load,
  * then the measured window of `durationSec`, under the same steady load. The window's edges are
@@ -36,9 +37,4 @@ export interface LoadResult {
 
 export type WindowEdge = 'start' | 'end';
 
-export type LoadMessage =
-  | { type: 'ready' }
-  | { type: 'run'; run: LoadRun }
-  | { type: 'window'; edge: WindowEdge }
-  | { type: 'result'; result: LoadResult }
-  | { type: 'failed'; message: string };
+export type LoadMessage = LoadProcessMessage<LoadRun, LoadResult>;

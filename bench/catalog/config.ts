@@ -1,0 +1,52 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createEnvReader, type Env } from '@addon-platform/platform';
+import { SERVER_KINDS, type ServerKind } from '../gateway/server-kinds.js';
+
+export interface CatalogBenchConfig {
+  /** `BENCH_RATE`: requests per second, sent on schedule (open loop). Default 200. */
+  rate: number;
+  /** `BENCH_WARMUP_SEC`: unmeasured seconds of the same load before each window, for JIT, pools and caches. Default 5. */
+  warmupSec: number;
+  /** `BENCH_DURATION_SEC`: measured seconds per case. Default 20: 4,000 requests, 40 of them above the p99. */
+  durationSec: number;
+  /** `BENCH_TIMEOUT_MS`: a request unanswered this long after its scheduled instant is a timeout. Default 5000. */
+  timeoutMs: number;
+  /** `BENCH_REPOS`, `BENCH_ADDONS`, `BENCH_VERSIONS_PER_ADDON`: the catalog's size. Defaults 300, 10,000 and 10. */
+  repos: number;
+  addons: number;
+  versionsPerAddon: number;
+  /** `BENCH_EXPLAIN`: print the query plans of the subgraph's SQL even when both goals are met. Default false. */
+  explain: boolean;
+  /** `BENCH_CPU_PROF`: servers to run with `--cpu-prof`, comma-separated (e.g. `addons,gateway`). Default none. */
+  cpuProfileKinds: ServerKind[];
+  /** `BENCH_CPU_PROF_DIR`: where their `.cpuprofile` files go (a folder per server), written as they stop. Default a folder in the OS temp dir. */
+  cpuProfileDir: string;
+  /** `BENCH_DEADLINE_SEC`: the whole run stops, servers and database included, after this. Default 900. */
+  deadlineSec: number;
+}
+
+/** A direct request carries one gateway signature for its whole run, warm-up included; the subgraphs accept it for 60 s. */
+const MAX_RUN_SEC = 55;
+
+export function readCatalogBenchConfig(env: Env): CatalogBenchConfig {
+  const read = createEnvReader('bench:catalog', env);
+  const config: CatalogBenchConfig = {
+    rate: read.integer('BENCH_RATE', 200, { min: 1, max: 5000 }),
+    warmupSec: read.integer('BENCH_WARMUP_SEC', 5, { min: 1, max: MAX_RUN_SEC }),
+    durationSec: read.integer('BENCH_DURATION_SEC', 20, { min: 1, max: MAX_RUN_SEC }),
+    timeoutMs: read.integer('BENCH_TIMEOUT_MS', 5000, { min: 100, max: 30_000 }),
+    repos: read.integer('BENCH_REPOS', 300, { min: 20, max: 100_000 }),
+    addons: read.integer('BENCH_ADDONS', 10_000, { min: 100, max: 1_000_000 }),
+    versionsPerAddon: read.integer('BENCH_VERSIONS_PER_ADDON', 10, { min: 1, max: 10 }),
+    explain: read.boolean('BENCH_EXPLAIN', false),
+    cpuProfileKinds: read.string('BENCH_CPU_PROF', '').split(',').filter(Boolean) as ServerKind[],
+    cpuProfileDir: read.string('BENCH_CPU_PROF_DIR', join(tmpdir(), 'bench-catalog-cpu-profiles')),
+    deadlineSec: read.integer('BENCH_DEADLINE_SEC', 900, { min: 60, max: 7200 }),
+  };
+  const unknownKinds = config.cpuProfileKinds.filter((kind) => !SERVER_KINDS.includes(kind));
+  if (unknownKinds.length > 0) read.problem(`BENCH_CPU_PROF names unknown servers: ${unknownKinds.join(', ')}; known: ${SERVER_KINDS.join(', ')}`);
+  if (config.warmupSec + config.durationSec > MAX_RUN_SEC) read.problem(`BENCH_WARMUP_SEC + BENCH_DURATION_SEC must be at most ${MAX_RUN_SEC}`);
+  read.done();
+  return config;
+}
