@@ -147,6 +147,8 @@ describe('health, readiness and metrics', () => {
     const text = await (await fetch(new URL('/metrics', platform.gateway.url))).text();
     expect(text).toMatch(/graphql_operations_total\{operation="query",outcome="ok",service="gateway"\} \d+/);
     expect(text).toMatch(/http_request_duration_seconds_bucket/);
+    // Requests to /graphql are labelled as such, not lumped into "other" (the router rewrites the path).
+    expect(text).toMatch(/http_request_duration_seconds_count\{[^}]*route="\/graphql"[^}]*\} [1-9]/);
   });
 });
 

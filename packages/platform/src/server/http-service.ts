@@ -23,7 +23,9 @@ export function createHttpApp(options: HttpServiceOptions): { app: Express; serv
   app.set('etag', false);
   app.use((req: Request, res: Response, next: NextFunction) => {
     const end = metrics.httpRequestSeconds.startTimer();
-    res.on('finish', () => end({ route: routeLabel(req), status: String(res.statusCode) }));
+    // Read now: a mounted router (`app.use('/graphql', …)`) rewrites req.path before the response ends.
+    const route = routeLabel(req);
+    res.on('finish', () => end({ route, status: String(res.statusCode) }));
     next();
   });
   app.get('/healthz', (_req, res) => {
