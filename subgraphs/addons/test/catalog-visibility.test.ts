@@ -4,6 +4,7 @@ import { RepoVisibility, type Repo } from '@addon-platform/repos';
 import { codesOf, postGraphQL } from '../../../test/helpers/client.js';
 import { newAddon, newAddonVersion, newRepo } from '../../../test/helpers/factories.js';
 import { startTestPlatform, type TestPlatform } from '../../../test/helpers/platform.js';
+import { signInViewers, type MatrixViewer } from '../../../test/helpers/viewers.js';
 import { AddonVersionSource } from '../src/versions/addon-version.entity.js';
 
 /**
@@ -23,10 +24,7 @@ let addons: Record<RepoKey, { addon: Addon; active: AddonVersion; draft: AddonVe
 /** In the public repo, an addon with an ACTIVE version and a version SUBMITTED by another developer. */
 let submitted: { addon: Addon; active: AddonVersion; submission: AddonVersion };
 
-type ViewerCase = {
-  name: string;
-  claims?: { sub: string; roles: string[]; tenant?: string };
-  selectors?: { key: string; value: string }[];
+type ViewerCase = MatrixViewer & {
   sees: RepoKey[];
   /** Versions it sees beyond the ACTIVE ones of the repos it sees. */
   alsoSees: 'nothing' | 'drafts of its repos' | 'its submission' | 'everything';
@@ -79,7 +77,7 @@ const viewers: ViewerCase[] = [
   },
 ];
 
-const tokens = new Map<string, string | undefined>();
+let tokens: Map<string, string | undefined>;
 
 beforeAll(async () => {
   platform = await startTestPlatform();
@@ -117,18 +115,7 @@ beforeAll(async () => {
     }),
   };
 
-  const operator = await platform.token({ sub: 'c-op', roles: ['operator'] });
-  for (const viewer of viewers) {
-    tokens.set(viewer.name, viewer.claims ? await platform.token(viewer.claims as never) : undefined);
-    if (viewer.selectors) {
-      const result = await postGraphQL(
-        platform.gateway.graphqlUrl,
-        'mutation ($user: String!, $selectors: [RepoLabelInput!]!) { setUserRepoSelectors(userId: $user, selectors: $selectors) { userId } }',
-        { variables: { user: viewer.claims!.sub, selectors: viewer.selectors }, token: operator },
-      );
-      expect(result.errors).toBeUndefined();
-    }
-  }
+  tokens = await signInViewers(platform, viewers);
 });
 afterAll(async () => {
   await platform?.stop();

@@ -1,6 +1,7 @@
 import { codesOf, postGraphQL } from '../../../test/helpers/client.js';
 import { newAddon, newRepo } from '../../../test/helpers/factories.js';
 import { startTestPlatform, type TestPlatform } from '../../../test/helpers/platform.js';
+import { signInViewers, type MatrixViewer } from '../../../test/helpers/viewers.js';
 import { RepoVisibility, type Repo } from '@addon-platform/repos';
 
 /**
@@ -11,9 +12,7 @@ let platform: TestPlatform;
 let repos: Record<'public' | 'private' | 'selected' | 'selectedTwoLabels', Repo>;
 const OWNER = 'dev-owner';
 
-type ViewerCase = { name: string; claims?: { sub: string; roles: string[]; tenant?: string }; selectors?: { key: string; value: string }[] };
-
-const viewers: Array<ViewerCase & { sees: Array<keyof typeof repos> }> = [
+const viewers: Array<MatrixViewer & { sees: Array<keyof typeof repos> }> = [
   { name: 'anonymous', sees: ['public'] },
   { name: 'a tenant without selectors', claims: { sub: 'tenant-plain', roles: ['tenant'], tenant: 't1' }, sees: ['public'] },
   {
@@ -45,7 +44,7 @@ const viewers: Array<ViewerCase & { sees: Array<keyof typeof repos> }> = [
   { name: 'an operator', claims: { sub: 'op', roles: ['operator'] }, sees: ['public', 'private', 'selected', 'selectedTwoLabels'] },
 ];
 
-const tokens = new Map<string, string | undefined>();
+let tokens: Map<string, string | undefined>;
 
 beforeAll(async () => {
   platform = await startTestPlatform();
@@ -60,18 +59,7 @@ beforeAll(async () => {
       { key: 'env', value: 'prod' },
     ]),
   };
-  const operator = await platform.token({ sub: 'op', roles: ['operator'] });
-  for (const viewer of viewers) {
-    tokens.set(viewer.name, viewer.claims ? await platform.token(viewer.claims as never) : undefined);
-    if (viewer.selectors) {
-      const result = await postGraphQL(
-        platform.gateway.graphqlUrl,
-        'mutation ($user: String!, $selectors: [RepoLabelInput!]!) { setUserRepoSelectors(userId: $user, selectors: $selectors) { userId } }',
-        { variables: { user: viewer.claims!.sub, selectors: viewer.selectors }, token: operator },
-      );
-      expect(result.errors).toBeUndefined();
-    }
-  }
+  tokens = await signInViewers(platform, viewers);
 });
 afterAll(async () => {
   await platform?.stop();
