@@ -78,19 +78,19 @@ export function printBreakdown(results: CaseResult[]): void {
 
 export function printSqlProfile(profile: SqlProfile, withPlans: boolean): void {
   console.log(
-    `The addons subgraph's SQL for this query, captured from MikroORM with its parameters and run under explain (analyze, buffers) ` +
+    `The addons subgraph's SQL for this query, captured from knex with its bind parameters and run under explain (analyze, buffers) ` +
       `(median of several runs, no other load): executing the operation takes ${ms(profile.operationMs)} ms in-process (resolvers and SQL; no HTTP, no parsing).`,
   );
   printTable(
     ['#', 'rows', 'planning ms', 'execution ms', 'statement'],
-    profile.statements.map((statement, index) => [String(index + 1), statement.rows, ms(statement.planningMs), ms(statement.executionMs), shorten(statement.sql, 110)]),
+    profile.statements.map((statement, index) => [String(index + 1), String(statement.rows), ms(statement.planningMs), ms(statement.executionMs), shorten(statement.sql, 110)]),
   );
   if (!withPlans) {
     console.log('(full statements and plans: BENCH_EXPLAIN=1, or printed by themselves when a goal is not met)');
     return;
   }
   profile.statements.forEach((statement, index) => {
-    console.log(`\n#${index + 1} ${statement.sql}\n${statement.plan}`);
+    console.log(`\n#${index + 1} ${statement.sql}\nparameters: ${JSON.stringify(statement.bindings)}\n${statement.plan}`);
   });
 }
 

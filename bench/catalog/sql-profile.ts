@@ -1,20 +1,21 @@
 /**
  * Where the addons subgraph's time for the bench query goes in SQL: the query is executed in this
  * process against the addons subgraph's own schema, resolvers and per-request context (what its
- * server runs after the HTTP, signature and JWT steps), on an ORM whose query log is captured with
- * parameters, exactly as MikroORM sends each statement (it inlines the parameters itself). Each
- * captured statement is then run under `explain (analyze, buffers)` a few times.
+ * server runs after the HTTP, signature and JWT steps), and every statement it sends is captured
+ * from knex (MikroORM's and the read paths' own alike) with its bind parameters. Each is then run
+ * under `explain (analyze, buffers)` a few times with the same parameters.
  */
 import { performance } from 'node:perf_hooks';
 import { execute as executeGraphql, parse, validate } from 'graphql';
 import { buildAddonsSchema, createAddonsSubgraph, readConfig as readAddonsConfig } from '@addon-platform/addons';
-import { createLogger, createOrm, type Env, type Logger, type Viewer } from '@addon-platform/platform';
+import { createLogger, createOrm, type Env, type Viewer } from '@addon-platform/platform';
 import { withClient } from '@addon-platform/platform/testing';
 
 export interface StatementProfile {
   sql: string;
-  /** Rows it returned, from MikroORM's log. */
-  rows: string;
+  bindings: unknown[];
+  /** Rows it returned. */
+  rows: number;
   planningMs: number;
   /** Median over the explain runs. */
   executionMs: number;
@@ -33,20 +34,16 @@ const TIMED_RUNS = 31;
 const EXPLAIN_RUNS = 7;
 
 export async function profileSubgraphSql(env: Env, viewer: Viewer, source: string): Promise<SqlProfile> {
-  const captured: string[] = [];
+  const captured: Array<{ sql: string; bindings: unknown[]; rows: number }> = [];
   const definition = createAddonsSubgraph(readAddonsConfig(env));
-  // createOrm turns MikroORM's query log on when the logger is at trace, and writes each line as { orm }.
-  const ormLogger = {
-    isLevelEnabled: () => true,
-    trace: ({ orm }: { orm: string }) => captured.push(orm),
-  } as unknown as Logger;
-  const orm = await createOrm({ databaseUrl: env.DATABASE_URL!, schema: definition.name, entities: definition.entities, migrations: [], logger: ormLogger, poolMax: 2 });
+  const logger = createLogger({ service: 'bench-catalog-profile', level: 'warn' });
+  const orm = await createOrm({ databaseUrl: env.DATABASE_URL!, schema: definition.name, entities: definition.entities, migrations: [], logger, poolMax: 2 });
   try {
-    // With parameters: the statement text is then what PostgreSQL receives.
-    // Through the configuration, which re-applies it to the logger whenever a setting changes.
-    orm.config.set('debug', ['query', 'query-params']);
+    // As PostgreSQL receives them: numbered placeholders and their values.
+    orm.em.getKnex().on('query-response', (response: { rows?: unknown[] } | unknown[], query: { sql: string; bindings?: unknown[] }) => {
+      captured.push({ sql: query.sql, bindings: query.bindings ?? [], rows: Array.isArray(response) ? response.length : (response.rows?.length ?? 0) });
+    });
     const schema = await buildAddonsSchema();
-    const logger = createLogger({ service: 'bench-catalog-profile', level: 'warn' });
     // Parsed and validated once, as Apollo Server caches them per query text.
     const document = parse(source);
     const invalid = validate(schema, document);
@@ -63,22 +60,19 @@ export async function profileSubgraphSql(env: Env, viewer: Viewer, source: strin
       await execute();
       times.push(performance.now() - started);
     }
-    const statements = captured
-      .map((line) => /^\[query\] (.*?)(?: \[took \d+ ms(?:, (\d+ results?))?\])?$/.exec(line))
-      .filter((match) => match !== null)
-      .map((match) => ({ sql: match[1]!, rows: match[2] ?? '' }));
+    const statements = [...captured];
     const profiles: StatementProfile[] = [];
     await withClient(env.DATABASE_URL!, async (client) => {
-      for (const { sql, rows } of statements) {
+      for (const { sql, bindings, rows } of statements) {
         const runs: Array<{ planningMs: number; executionMs: number; plan: string }> = [];
         for (let run = 0; run < EXPLAIN_RUNS; run++) {
-          const result = await client.query<{ 'QUERY PLAN': string }>(`explain (analyze, buffers) ${sql}`);
+          const result = await client.query<{ 'QUERY PLAN': string }>(`explain (analyze, buffers) ${sql}`, bindings);
           const plan = result.rows.map((row) => row['QUERY PLAN']).join('\n');
           runs.push({ plan, planningMs: readMs(plan, 'Planning Time'), executionMs: readMs(plan, 'Execution Time') });
         }
         runs.sort((a, b) => a.executionMs - b.executionMs);
         const median = runs[Math.floor(runs.length / 2)]!;
-        profiles.push({ sql, rows, ...median });
+        profiles.push({ sql, bindings, rows, ...median });
       }
     });
     return { operationMs: times.sort((a, b) => a - b)[Math.floor(times.length / 2)]!, statements: profiles };

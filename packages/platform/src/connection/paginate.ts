@@ -1,17 +1,16 @@
-import { Cursor, type EntityName, type FilterQuery, type QueryOrder } from '@mikro-orm/core';
+import type { EntityName, FilterQuery, QueryOrder } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
-import { UUID_PATTERN } from '../errors.js';
-import { decodeCursor, notACursor, type Connection } from './connection.type.js';
+import type { Connection } from './connection.type.js';
+import { connectionOf, pageRows, readPageCursor, type PageKey } from './sql-page.js';
 
 type OrderBy<T> = { [K in keyof T]?: `${QueryOrder.ASC | QueryOrder.DESC}` | 'asc' | 'desc' };
 
 /**
- * One page of `entity` rows in `orderBy` order as a Relay connection, keyset-paginated. The `after`
- * cursor is checked against the ordering keys first, so a forged or foreign cursor is refused as
- * `BAD_USER_INPUT` rather than failing in SQL. Timestamps used as keys are stored with millisecond
- * precision (`timestamptz(3)`), the precision a cursor carries, or rows tied within a millisecond
- * would be skipped.
+ * One page of `entity` rows matching a MikroORM filter, in `orderBy` order, as a Relay connection
+ * with `totalCount`, in one statement ({@link pageRows}). Timestamps used as keys are stored with
+ * millisecond precision (`timestamptz(3)`), the precision a cursor carries, or rows tied within a
+ * millisecond would be skipped.
  */
 export async function paginate<T extends object>(
   em: EntityManager,
@@ -20,14 +19,11 @@ export async function paginate<T extends object>(
   page: { first: number; after?: string },
   orderBy: OrderBy<T>,
 ): Promise<Connection<T>> {
-  if (page.after !== undefined) readCursorValues(em, entity, page.after, Object.keys(orderBy));
-  const cursor = await em.findByCursor(entity, where, {
-    first: page.first,
-    after: page.after,
-    orderBy: orderBy as never,
-    includeCount: true,
-  });
-  return toConnection(cursor);
+  const keys = entityPageKeys(em, entity, orderBy);
+  if (page.after !== undefined) readPageCursor(page.after, keys);
+  const { sql, bindings } = em.createQueryBuilder(entity, 'e').select('*').where(where).getKnexQuery().toSQL();
+  const rows = await pageRows(em, { sql, bindings }, keys, page);
+  return { ...rows, edges: rows.edges.map(({ cursor, node }) => ({ cursor, node: em.map(entity, node as never) })) };
 }
 
 /**
@@ -43,17 +39,13 @@ export async function paginateChildren<T extends object>(
   options: { parent: keyof T & string; parentIds: readonly string[]; where: FilterQuery<T>; page: { first: number; after?: string }; orderBy: OrderBy<T> },
 ): Promise<Connection<T>[]> {
   const { parent, parentIds, where, page, orderBy } = options;
-  const keys = Object.keys(orderBy);
-  const directions = new Set(Object.values(orderBy).map((direction) => String(direction).toLowerCase()));
-  if (directions.size !== 1) throw new Error('paginateChildren needs every ordering key in one direction');
-  const descending = directions.has('desc');
-  const afterValues = page.after === undefined ? undefined : readCursorValues(em, entity, page.after, keys);
+  const keys = entityPageKeys(em, entity, orderBy);
+  const descending = keys[0]!.descending ?? false;
+  if (keys.some((key) => (key.descending ?? false) !== descending)) throw new Error('paginateChildren needs every ordering key in one direction');
+  const afterValues = page.after === undefined ? undefined : readPageCursor(page.after, keys);
 
-  const meta = em.getMetadata().get(entity);
-  const properties = meta.properties as Record<string, { fieldNames: string[] }>;
-  const column = (property: string) => properties[property]!.fieldNames[0]!;
-  const parentColumn = column(parent);
-  const orderColumns = keys.map(column);
+  const parentColumn = entityPageKeys(em, entity, { [parent]: 'asc' } as OrderBy<T>)[0]!.column;
+  const orderColumns = keys.map((key) => key.column);
   const knex = em.getKnex();
   const scoped = em
     .createQueryBuilder(entity, 'e')
@@ -64,7 +56,7 @@ export async function paginateChildren<T extends object>(
     .select('scoped.*', knex.raw(`row_number() over (partition by ?? order by ${orderColumns.map(() => `?? ${descending ? 'desc' : 'asc'}`).join(', ')}) as __rank`, [parentColumn, ...orderColumns]))
     .from('scoped');
   if (afterValues) {
-    ranked.whereRaw(`(${orderColumns.map(() => '??').join(', ')}) ${descending ? '<' : '>'} (${afterValues.map(() => '?').join(', ')})`, [...orderColumns, ...afterValues] as never);
+    ranked.whereRaw(`(${orderColumns.map(() => '??').join(', ')}) ${descending ? '<' : '>'} (${keys.map((key) => `?::${key.sqlType}`).join(', ')})`, [...orderColumns, ...afterValues] as never);
   }
   const rows: Record<string, unknown>[] = await knex
     .with('scoped', scoped)
@@ -77,47 +69,32 @@ export async function paginateChildren<T extends object>(
     })
     .orderBy([`totals.${parentColumn}`, 'ranked.__rank']);
 
-  const byParent = new Map(parentIds.map((parentId) => [parentId, { items: [] as T[], total: 0 }]));
+  const byParent = new Map(parentIds.map((parentId) => [parentId, { rows: [] as Record<string, unknown>[], total: 0 }]));
   for (const { __total, __parent, __rank, ...row } of rows) {
     const group = byParent.get(String(__parent));
     if (!group) continue;
     group.total = Number(__total);
     // A parent whose rows all lie before the cursor comes back once, with no ranked row.
-    if (__rank !== null) group.items.push(em.map(entity, row as never));
+    if (__rank !== null) group.rows.push(row);
   }
   return parentIds.map((parentId) => {
-    const { items, total } = byParent.get(parentId)!;
-    return toConnection(new Cursor(items as never, total as never, { first: page.first, after: page.after, orderBy, overfetch: true } as never, meta) as never);
+    const { rows: parentRows, total } = byParent.get(parentId)!;
+    return connectionOf(parentRows, keys, page, total, (row) => em.map(entity, row as never));
   });
 }
 
-/** The cursor's values, when they fit the ordering keys; `BAD_USER_INPUT` otherwise. */
-function readCursorValues<T extends object>(em: EntityManager, entity: EntityName<T>, after: string, keys: string[]): unknown[] {
-  const values = decodeCursor(after);
-  if (!values) throw notACursor();
-  const properties = em.getMetadata().get(entity).properties as Record<string, { runtimeType: string; type: string }>;
-  const fits = (value: unknown, key: string) => {
-    const { runtimeType, type } = properties[key]!;
-    if (runtimeType === 'Date') return typeof value === 'string' && !Number.isNaN(Date.parse(value));
-    if (type === 'uuid') return typeof value === 'string' && UUID_PATTERN.test(value);
-    return typeof value === runtimeType;
-  };
-  if (values.length !== keys.length || !keys.every((key, index) => fits(values[index], key))) throw notACursor();
-  return values;
-}
-
-function toConnection<T extends object>(page: Cursor<T, never, never, never, boolean>): Connection<T> {
-  const edges = page.items.map((node) => ({ cursor: page.from(node), node }));
-  return {
-    edges,
-    pageInfo: {
-      hasNextPage: page.hasNextPage ?? false,
-      hasPreviousPage: page.hasPrevPage ?? false,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
-    },
-    totalCount: page.totalCount ?? 0,
-  };
+/** `orderBy`'s properties as page keys: their columns, their column types, and what a cursor holds for each. */
+function entityPageKeys<T extends object>(em: EntityManager, entity: EntityName<T>, orderBy: OrderBy<T>): PageKey[] {
+  const properties = em.getMetadata().get(entity).properties as Record<string, { fieldNames: string[]; columnTypes: string[]; runtimeType: string; type: string }>;
+  return Object.entries(orderBy).map(([name, direction]) => {
+    const property = properties[name]!;
+    return {
+      column: property.fieldNames[0]!,
+      descending: String(direction).toLowerCase() === 'desc',
+      sqlType: property.columnTypes[0]!,
+      jsonType: property.runtimeType === 'Date' ? 'date' : property.type === 'uuid' ? 'uuid' : property.runtimeType === 'number' ? 'number' : 'string',
+    };
+  });
 }
 
 /** Rows matched to the ids asked for, in their order, null where none matched: the shape DataLoader needs. */

@@ -24,8 +24,9 @@ export interface OrmOptions {
  */
 export async function createOrm(options: OrmOptions): Promise<SubgraphOrm> {
   const { databaseUrl, schema, entities, migrations, logger, poolMax = 10 } = options;
-  const debug: LoggerNamespace[] = logger.isLevelEnabled('trace') ? ['query'] : [];
-  return MikroORM.init({
+  const tracing = logger.isLevelEnabled('trace');
+  const debug: LoggerNamespace[] = tracing ? ['query'] : [];
+  const orm = await MikroORM.init<PostgreSqlDriver>({
     driver: PostgreSqlDriver,
     clientUrl: databaseUrl,
     schema,
@@ -45,6 +46,14 @@ export async function createOrm(options: OrmOptions): Promise<SubgraphOrm> {
     logger: (message) => logger.trace({ orm: message }),
     discovery: { warnWhenNoEntities: false },
   });
+  // Statements with bind parameters (selectRows, the sync's writes) go to knex past MikroORM's log.
+  // Their text is logged, not their values: those can be megabytes of catalog, or a credential.
+  if (tracing) {
+    orm.em.getKnex().on('query', (query: { sql: string; bindings?: unknown[] }) => {
+      if (query.bindings?.length) logger.trace({ orm: `[query] ${query.sql}`, parameters: query.bindings.length });
+    });
+  }
+  return orm;
 }
 
 /** Applies pending migrations; concurrent starts of replicas wait on one advisory lock. */

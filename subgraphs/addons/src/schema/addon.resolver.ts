@@ -1,5 +1,6 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
-import { PageArgs, createConnectionType, readPageArgs } from '@addon-platform/platform';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Query, Resolver, Root } from 'type-graphql';
+import { PageArgs, createConnectionType, readPageArgs, selectsPath } from '@addon-platform/platform';
 import { Addon } from '../addons/addon.entity.js';
 import { AddonOrder } from '../addons/addon-filter.js';
 import { AddonVersion } from '../versions/addon-version.entity.js';
@@ -16,13 +17,16 @@ export class AddonResolver {
     description:
       'Addons of the repos visible to the viewer, whatever the status of their versions: an addon may list no version the viewer can see (then its latestVersion is null); filter by status ACTIVE for addons the viewer can use.',
   })
-  addons(
+  async addons(
     @Arg('filter', () => AddonFilterInput, { nullable: true }) filter: AddonFilterInput | null,
     @Arg('orderBy', () => AddonOrder, { defaultValue: AddonOrder.NAME }) orderBy: AddonOrder,
     @Args() page: PageArgs,
-    @Ctx() { viewer, addons }: AddonsContext,
+    @Ctx() { viewer, addons, latestVersionOfAddon }: AddonsContext,
+    @Info() info: GraphQLResolveInfo,
   ) {
-    return addons.listAddons(viewer, filter ?? {}, orderBy, readPageArgs(page));
+    const connection = await addons.listAddons(viewer, filter ?? {}, orderBy, readPageArgs(page), { latestVersion: selectsPath(info, ['edges', 'node', 'latestVersion']) });
+    for (const [addonId, latest] of connection.latestVersions ?? []) latestVersionOfAddon.prime(addonId, latest);
+    return connection;
   }
 
   @Query(() => Addon, { nullable: true, description: 'An addon by id; NOT_FOUND when absent or hidden.' })

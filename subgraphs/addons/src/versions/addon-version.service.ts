@@ -1,4 +1,4 @@
-import { alignToIds, domainError, paginateChildren, readId, type Connection, type EntityManager, type Viewer } from '@addon-platform/platform';
+import { alignToIds, domainError, entityColumns, paginateChildren, readId, selectRows, type Connection, type EntityManager, type SqlText, type Viewer } from '@addon-platform/platform';
 import { AddonVersion, type AddonVersionStatus } from './addon-version.entity.js';
 import { inVisibleVersions, visibleVersions } from './version-visibility.js';
 
@@ -10,6 +10,22 @@ export interface ImageListFilter {
 }
 
 const MAX_IMAGE_LIST_ADDONS = 100;
+
+/**
+ * The select of an addon's `latestVersion`: its newest ACTIVE version that is not a prerelease, as
+ * a plain version (ADR 010), for the addon whose id is the SQL expression `addonId`, with the
+ * visibility condition given (none where the addon's own visibility already decides: an ACTIVE
+ * version is visible exactly when its addon is). Its columns may carry a prefix, to sit beside the
+ * addon's in one row. It reads one entry of the addon_version_active index.
+ */
+export function latestVersionOf(em: EntityManager, addonId: string, alias: string, visible: SqlText = { sql: '', bindings: [] }, prefix = ''): SqlText {
+  return {
+    sql: `select ${entityColumns(em, AddonVersion, alias, prefix)} from addons.addon_version ${alias}
+           where ${alias}.addon_id = ${addonId} and ${alias}.status = 'ACTIVE' and not ${alias}.prerelease${visible.sql}
+           order by ${alias}.sort_key desc, ${alias}.id desc limit 1`,
+    bindings: visible.bindings,
+  };
+}
 
 /** Versions of the catalog, each query filtered by {@link visibleVersions}, so counts and pages hold only what the viewer may see. */
 export class AddonVersionService {
@@ -38,33 +54,29 @@ export class AddonVersionService {
     });
   }
 
-  /** Each addon's newest ACTIVE release (prereleases skipped), null where none, in the order asked. */
+  /** Each addon's {@link latestVersionOf}, null where none, in the order asked. */
   async latestVersionsOfAddons(viewer: Viewer, addonIds: readonly string[]): Promise<(AddonVersion | null)[]> {
     const visible = visibleVersions(viewer);
-    // A lateral lookup per addon reads one entry of addon_version_active each, however many versions an addon has.
-    const rows = await this.em.getConnection().execute<Array<Record<string, unknown>>>(
-      `select v.* from unnest(array[?]::uuid[]) as wanted (addon_id)
-         cross join lateral (
-           select * from addons.addon_version v
-            where v.addon_id = wanted.addon_id and v.status = 'ACTIVE' and not v.prerelease and ${visible.sql('v')}
-            order by v.sort_key desc, v.id desc limit 1) v`,
-      // knex spreads an array parameter into a list.
-      [[...addonIds], ...visible.params],
-    );
-    const byAddon = new Map(rows.map((row) => this.em.map(AddonVersion, row)).map((version) => [version.addonId, version]));
+    const latest = latestVersionOf(this.em, 'wanted.addon_id', 'v', { sql: ` and ${visible.sql('v')}`, bindings: visible.params });
+    const rows = await selectRows<AddonVersion>(this.em, {
+      sql: `select v.* from unnest(?::uuid[]) as wanted (addon_id) cross join lateral (${latest.sql}) v`,
+      // pg sends an array binding as one PostgreSQL array.
+      bindings: [[...addonIds], ...latest.bindings],
+    });
+    const byAddon = new Map(rows.map((version) => [version.addonId, version]));
     return addonIds.map((addonId) => byAddon.get(addonId) ?? null);
   }
 
   /** Each addon's ACTIVE version strings, newest first (what KubeVela's addon list shows), in the order asked. */
   async availableVersionsOfAddons(viewer: Viewer, addonIds: readonly string[]): Promise<string[][]> {
     const visible = visibleVersions(viewer);
-    const rows = await this.em.getConnection().execute<Array<{ addon_id: string; versions: string[] }>>(
-      `select v.addon_id, array_agg(v.version order by v.sort_key desc, v.id desc) as versions
+    const rows = await selectRows<{ addon_id: string; versions: string[] }>(this.em, {
+      sql: `select v.addon_id, array_agg(v.version order by v.sort_key desc, v.id desc) as versions
          from addons.addon_version v
-        where v.addon_id in (?) and v.status = 'ACTIVE' and ${visible.sql('v')}
+        where v.addon_id = any(?::uuid[]) and v.status = 'ACTIVE' and ${visible.sql('v')}
         group by v.addon_id`,
-      [[...addonIds], ...visible.params],
-    );
+      bindings: [[...addonIds], ...visible.params],
+    });
     const byAddon = new Map(rows.map((row) => [row.addon_id, row.versions]));
     return addonIds.map((addonId) => byAddon.get(addonId) ?? []);
   }
@@ -85,7 +97,7 @@ export class AddonVersionService {
         throw domainError('BAD_USER_INPUT', `addonIds holds at most ${MAX_IMAGE_LIST_ADDONS} ids; ask in several parts.`, { field: 'addonIds' });
       }
       if (filter.addonIds.length === 0) return [];
-      conditions.push('v.addon_id in (?)');
+      conditions.push('v.addon_id = any(?::uuid[])');
       params.push(filter.addonIds.map((id) => readId(id, 'addonIds')));
     }
     if (filter.status != null) {
@@ -95,15 +107,15 @@ export class AddonVersionService {
     const visible = visibleVersions(viewer);
     conditions.push(visible.sql('v'));
     params.push(...visible.params);
-    const rows = await this.em.getConnection().execute<Array<{ image: string }>>(
-      `select distinct image collate "C" as image
+    const rows = await selectRows<{ image: string }>(this.em, {
+      sql: `select distinct image collate "C" as image
          from addons.addon_version v
          join addons.addon a on a.id = v.addon_id
          cross join lateral unnest(array[v.config_image, v.runtime_image] || v.images) as named (image)
         where image is not null and ${conditions.join(' and ')}
         order by 1`,
-      params,
-    );
+      bindings: params,
+    });
     return rows.map((row) => row.image);
   }
 }
