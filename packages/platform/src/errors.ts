@@ -11,6 +11,7 @@ export const ERROR_CODES = {
   BAD_USER_INPUT: 'An argument is malformed or out of range; `extensions.field` names it.',
   CONFLICT: 'The change clashes with the current state (a duplicate name, a concurrent change).',
   SIGNATURE_INVALID: 'A signed submission does not verify against its owner DID.',
+  SUBMISSION_EXPIRED: "A signed envelope's expiry has passed; the owner signs it again with a later one.",
   UPSTREAM_UNAVAILABLE: 'A registry, git host or cluster did not answer usefully; retry later.',
   PAYLOAD_TOO_LARGE: 'The request body exceeds the configured limit.',
   QUERY_TOO_COMPLEX: 'The operation is deeper or costlier than the configured limits allow.',
