@@ -4,3 +4,4 @@ export * from './subgraph-server.js';
 export * from './federated-schema.js';
 export * from './subgraph.js';
 export * from './process.js';
+export * from './resolver-root.js';

@@ -80,13 +80,15 @@ export class AddonService {
     );
     if (!include.latestVersion) return rows as unknown as Connection<Addon>;
     const latestVersions = new Map<string, AddonVersion | null>();
+    // Every row has the same columns: split them once, then copy by name (objects of one shape).
+    const columns = Object.keys(rows.edges[0]?.node ?? {});
+    const addonColumns = columns.filter((column) => !column.startsWith(LATEST));
+    const latestColumns = columns.filter((column) => column.startsWith(LATEST)).map((column) => [column, column.slice(LATEST.length)] as const);
     const edges = rows.edges.map(({ cursor, node: row }) => {
       const addon: Record<string, unknown> = {};
+      for (const column of addonColumns) addon[column] = row[column];
       const latest: Record<string, unknown> = {};
-      for (const [name, value] of Object.entries(row)) {
-        if (name.startsWith(LATEST)) latest[name.slice(LATEST.length)] = value;
-        else addon[name] = value;
-      }
+      for (const [column, property] of latestColumns) latest[property] = row[column];
       latestVersions.set(addon.id as string, latest.id === null ? null : (latest as unknown as AddonVersion));
       return { cursor, node: addon as unknown as Addon };
     });

@@ -1,3 +1,4 @@
+import type { ResolverRoot } from '@addon-platform/platform';
 import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
 import { Addon } from '../addons/addon.entity.js';
 import { AddonVersion } from '../versions/addon-version.entity.js';
@@ -20,7 +21,7 @@ export class AddonVersionResolver {
   }
 
   @FieldResolver(() => Addon)
-  addon(@Root() version: AddonVersion, @Ctx() { addonLoader }: AddonsContext) {
+  addon(@Root() version: ResolverRoot<AddonVersion>, @Ctx() { addonLoader }: AddonsContext) {
     return addonLoader.load(version.addonId);
   }
 }

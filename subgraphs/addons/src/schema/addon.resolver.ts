@@ -1,6 +1,6 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, ID, Info, Query, Resolver, Root } from 'type-graphql';
-import { PageArgs, createConnectionType, readPageArgs, selectsPath } from '@addon-platform/platform';
+import { PageArgs, createConnectionType, readPageArgs, selectsPath, type ResolverRoot } from '@addon-platform/platform';
 import { Addon } from '../addons/addon.entity.js';
 import { AddonOrder } from '../addons/addon-filter.js';
 import { AddonVersion } from '../versions/addon-version.entity.js';
@@ -40,24 +40,24 @@ export class AddonResolver {
   }
 
   @FieldResolver(() => RepoReference)
-  repo(@Root() addon: Addon): RepoReference {
+  repo(@Root() addon: ResolverRoot<Addon>): RepoReference {
     return { id: addon.repoId };
   }
 
   @FieldResolver(() => AddonVersionConnection, {
     description: 'Its versions newest first: ACTIVE ones for everyone, and also the owner’s own and, for operators, all.',
   })
-  versions(@Root() addon: Addon, @Args() page: PageArgs, @Ctx() { versionsOfAddon }: AddonsContext) {
+  versions(@Root() addon: ResolverRoot<Addon>, @Args() page: PageArgs, @Ctx() { versionsOfAddon }: AddonsContext) {
     return versionsOfAddon(addon.id, readPageArgs(page));
   }
 
   @FieldResolver(() => AddonVersion, { nullable: true, description: 'The newest ACTIVE version that is not a prerelease; null when there is none.' })
-  latestVersion(@Root() addon: Addon, @Ctx() { latestVersionOfAddon }: AddonsContext) {
+  latestVersion(@Root() addon: ResolverRoot<Addon>, @Ctx() { latestVersionOfAddon }: AddonsContext) {
     return latestVersionOfAddon.load(addon.id);
   }
 
   @FieldResolver(() => [String], { description: 'The version strings of its ACTIVE versions, newest first, prereleases included.' })
-  availableVersions(@Root() addon: Addon, @Ctx() { availableVersionsOfAddon }: AddonsContext) {
+  availableVersions(@Root() addon: ResolverRoot<Addon>, @Ctx() { availableVersionsOfAddon }: AddonsContext) {
     return availableVersionsOfAddon.load(addon.id);
   }
 }
@@ -65,7 +65,7 @@ export class AddonResolver {
 @Resolver(() => RepoReference)
 export class RepoAddonsResolver {
   @FieldResolver(() => AddonConnection, { description: "The repo's addons by name." })
-  addons(@Root() repo: RepoReference, @Args() page: PageArgs, @Ctx() { addonsOfRepo }: AddonsContext) {
+  addons(@Root() repo: ResolverRoot<RepoReference>, @Args() page: PageArgs, @Ctx() { addonsOfRepo }: AddonsContext) {
     return addonsOfRepo(repo.id, readPageArgs(page));
   }
 }

@@ -1,5 +1,5 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
-import { PageArgs, createConnectionType, readPageArgs } from '@addon-platform/platform';
+import { PageArgs, createConnectionType, readPageArgs, type ResolverRoot } from '@addon-platform/platform';
 import { SyncRun } from '../sync/sync-run.entity.js';
 import type { AddonsContext } from './context.js';
 import { RepoReference } from './repo.reference.js';
@@ -17,12 +17,12 @@ export class SyncRunResolver {
 @Resolver(() => RepoReference)
 export class RepoSyncResolver {
   @FieldResolver(() => SyncRunConnection, { description: "The repo's sync runs, newest first." })
-  syncRuns(@Root() repo: RepoReference, @Args() page: PageArgs, @Ctx() { syncRunsOfRepo }: AddonsContext) {
+  syncRuns(@Root() repo: ResolverRoot<RepoReference>, @Args() page: PageArgs, @Ctx() { syncRunsOfRepo }: AddonsContext) {
     return syncRunsOfRepo(repo.id, readPageArgs(page));
   }
 
   @FieldResolver(() => SyncRun, { nullable: true, description: 'The newest sync run, whatever its status; null before the first.' })
-  lastSync(@Root() repo: RepoReference, @Ctx() { lastSyncOfRepo }: AddonsContext) {
+  lastSync(@Root() repo: ResolverRoot<RepoReference>, @Ctx() { lastSyncOfRepo }: AddonsContext) {
     return lastSyncOfRepo.load(repo.id);
   }
 }

@@ -1,5 +1,5 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { PageArgs, createConnectionType, readPageArgs } from '@addon-platform/platform';
+import { PageArgs, createConnectionType, readPageArgs, type ResolverRoot } from '@addon-platform/platform';
 import { Repo } from '../repos/repo.entity.js';
 import type { ReposContext } from './context.js';
 import { CreateRepoInput, RepoFilterInput, RepoLabelInput, RepoSourceInput, UpdateRepoInput } from './repo.input.js';
@@ -19,7 +19,7 @@ export class RepoResolver {
   }
 
   @FieldResolver(() => Boolean, { description: 'Whether a credential is stored. The credential itself is write-only.' })
-  hasCredential(@Root() repo: Repo): boolean {
+  hasCredential(@Root() repo: ResolverRoot<Repo>): boolean {
     return repo.credentialSealed !== null;
   }
 

@@ -1,5 +1,5 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
-import { PageArgs, createConnectionType, readPageArgs } from '@addon-platform/platform';
+import { PageArgs, createConnectionType, readPageArgs, type ResolverRoot } from '@addon-platform/platform';
 import { RuntimeInstance } from '../instances/runtime-instance.entity.js';
 import { AddonReference } from './addon.reference.js';
 import type { RuntimesContext } from './context.js';
@@ -19,7 +19,7 @@ export class RuntimeInstanceResolver {
   }
 
   @FieldResolver(() => AddonReference)
-  addon(@Root() instance: RuntimeInstance): AddonReference {
+  addon(@Root() instance: ResolverRoot<RuntimeInstance>): AddonReference {
     return { id: instance.addonId };
   }
 }
@@ -27,7 +27,7 @@ export class RuntimeInstanceResolver {
 @Resolver(() => AddonReference)
 export class AddonRuntimesResolver {
   @FieldResolver(() => RuntimeInstanceConnection, { description: "The viewer's instances of this addon, newest first." })
-  runtimes(@Root() addon: AddonReference, @Args() page: PageArgs, @Ctx() { instancesOfAddon }: RuntimesContext) {
+  runtimes(@Root() addon: ResolverRoot<AddonReference>, @Args() page: PageArgs, @Ctx() { instancesOfAddon }: RuntimesContext) {
     return instancesOfAddon(addon.id, readPageArgs(page));
   }
 }
