@@ -3,7 +3,19 @@ import { join } from 'node:path';
 import { createEnvReader, type Env } from '@addon-platform/platform';
 import { SERVER_KINDS, type ServerKind } from '../gateway/server-kinds.js';
 
+/**
+ * Where the processes run on the machine's CPUs (the first two this process may use):
+ * - `shared`: the load generator pinned to the first; the servers and the database on both, scheduled
+ *   by the kernel, as a two-core host would run them. On a two-core machine this is the only layout
+ *   that lets the gateway, the subgraph and PostgreSQL work at once, as they do on separate hosts.
+ * - `split`: the load generator alone on the first; every server and the database on the second.
+ *   Stricter: one core serves everything, and per-request CPU is easiest to read.
+ */
+export type BenchLayout = 'shared' | 'split';
+
 export interface CatalogBenchConfig {
+  /** `BENCH_LAYOUT`: `shared` (default) or `split`, see {@link BenchLayout}. */
+  layout: BenchLayout;
   /** `BENCH_RATE`: requests per second, sent on schedule (open loop). Default 200. */
   rate: number;
   /** `BENCH_WARMUP_SEC`: unmeasured seconds of the same load before each window, for JIT, pools and caches. Default 5. */
@@ -32,6 +44,7 @@ const MAX_RUN_SEC = 55;
 export function readCatalogBenchConfig(env: Env): CatalogBenchConfig {
   const read = createEnvReader('bench:catalog', env);
   const config: CatalogBenchConfig = {
+    layout: read.string('BENCH_LAYOUT', 'shared') as BenchLayout,
     rate: read.integer('BENCH_RATE', 200, { min: 1, max: 5000 }),
     warmupSec: read.integer('BENCH_WARMUP_SEC', 5, { min: 1, max: MAX_RUN_SEC }),
     durationSec: read.integer('BENCH_DURATION_SEC', 20, { min: 1, max: MAX_RUN_SEC }),
@@ -45,6 +58,7 @@ export function readCatalogBenchConfig(env: Env): CatalogBenchConfig {
     deadlineSec: read.integer('BENCH_DEADLINE_SEC', 900, { min: 60, max: 7200 }),
   };
   const unknownKinds = config.cpuProfileKinds.filter((kind) => !SERVER_KINDS.includes(kind));
+  if (config.layout !== 'shared' && config.layout !== 'split') read.problem(`BENCH_LAYOUT must be shared or split, not ${config.layout}`);
   if (unknownKinds.length > 0) read.problem(`BENCH_CPU_PROF names unknown servers: ${unknownKinds.join(', ')}; known: ${SERVER_KINDS.join(', ')}`);
   if (config.warmupSec + config.durationSec > MAX_RUN_SEC) read.problem(`BENCH_WARMUP_SEC + BENCH_DURATION_SEC must be at most ${MAX_RUN_SEC}`);
   read.done();

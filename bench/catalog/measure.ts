@@ -1,5 +1,5 @@
 import type { BenchCase } from '../gateway/cases.js';
-import { readCpuBusyMs, waitForQuietCpus } from '../gateway/cpu-time.js';
+import { readCpusBusyMs, waitForQuietCpus } from '../gateway/cpu-time.js';
 import type { ServerProcess } from '../gateway/servers.js';
 import type { OpenLoopGenerator } from './load-generator.js';
 import type { WindowEdge } from '../gateway/load-protocol.js';
@@ -29,9 +29,9 @@ export interface CaseResult {
   catalogCase: CatalogCase;
   load: OpenLoopResult;
   servers: ServerTime[];
-  /** CPU of everything else on the servers' CPU per response: the database, the kernel's loopback networking, idle servers. */
+  /** CPU of everything else on the servers' CPUs per response (the load generator's own taken out): the database, the kernel's loopback networking, idle servers. */
   otherCpuMsPerRequest: number;
-  /** How busy the servers' CPU was during the window, 0 to 1. */
+  /** How busy the servers' CPUs were during the window, 0 to 1. */
   serverCpuBusy: number;
   /** Set when the CPUs were not quiet before the run (another job on the machine): the figures are suspect. */
   warning?: string;
@@ -43,7 +43,8 @@ export interface MeasureContext {
   /** Every server process running, to read all their CPU time. */
   servers: ServerProcess[];
   loadCpu: number;
-  serverCpu: number;
+  /** Where the servers and the database may run; the load generator's CPU may be among them. */
+  serverCpus: readonly number[];
 }
 
 interface Histogram {
@@ -55,14 +56,16 @@ interface Histogram {
 
 interface Snapshot {
   cpuMs: number[];
+  loadCpuMs: number;
   busyMs: number;
   histograms: Promise<Histogram[]>;
 }
 
 export async function measureCase(catalogCase: CatalogCase, context: MeasureContext, expectBody: string): Promise<CaseResult> {
-  const { config, load, servers, loadCpu, serverCpu } = context;
+  const { config, load, servers, loadCpu, serverCpus } = context;
   const { benchCase, path } = catalogCase;
-  const quiet = await waitForQuietCpus([loadCpu, serverCpu], { timeoutMs: 30_000 });
+  const quiet = await waitForQuietCpus([...new Set([loadCpu, ...serverCpus])], { timeoutMs: 30_000 });
+  const loadShares = serverCpus.includes(loadCpu);
 
   const snapshots: Partial<Record<WindowEdge, Snapshot>> = {};
   const result = await load.run(
@@ -80,7 +83,8 @@ export async function measureCase(catalogCase: CatalogCase, context: MeasureCont
     (edge) => {
       snapshots[edge] = {
         cpuMs: servers.map((server) => server.readCpuMs()),
-        busyMs: readCpuBusyMs(serverCpu),
+        loadCpuMs: loadShares ? load.readCpuMs() : 0,
+        busyMs: readCpusBusyMs(serverCpus),
         histograms: Promise.all(path.map(readGraphqlHistogram)),
       };
     },
@@ -90,6 +94,7 @@ export async function measureCase(catalogCase: CatalogCase, context: MeasureCont
   const responses = Math.max(result.achievedPerSec * result.windowSec, 1);
   const cpuMs = servers.map((_, index) => end.cpuMs[index]! - start.cpuMs[index]!);
   const busyMs = end.busyMs - start.busyMs;
+  const loadCpuMs = end.loadCpuMs - start.loadCpuMs;
 
   const serverTimes = path.map((server, index): ServerTime => {
     const [before, after] = [startHistograms[index]!, endHistograms[index]!];
@@ -109,8 +114,8 @@ export async function measureCase(catalogCase: CatalogCase, context: MeasureCont
     catalogCase,
     load: result,
     servers: serverTimes,
-    otherCpuMsPerRequest: Math.max(0, busyMs - cpuMs.reduce((sum, ms) => sum + ms, 0)) / responses,
-    serverCpuBusy: busyMs / (result.windowSec * 1000),
+    otherCpuMsPerRequest: Math.max(0, busyMs - loadCpuMs - cpuMs.reduce((sum, ms) => sum + ms, 0)) / responses,
+    serverCpuBusy: busyMs / (result.windowSec * 1000 * serverCpus.length),
     warning: quiet ? undefined : 'the CPUs were still busy before the run (another job on the machine?)',
   };
 }

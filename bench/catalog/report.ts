@@ -71,7 +71,7 @@ export function printBreakdown(results: CaseResult[]): void {
   );
   console.log('');
   printTable(
-    ['case', 'client mean ms', 'db+kernel+other CPU ms/req', 'server CPU busy'],
+    ['case', 'client mean ms', 'db+kernel+other CPU ms/req', 'servers CPUs busy'],
     results.map((result) => [result.catalogCase.benchCase.label, ms(result.load.latencyMs.mean), ms(result.otherCpuMsPerRequest), percent(result.serverCpuBusy)]),
   );
 }

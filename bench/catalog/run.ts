@@ -5,9 +5,10 @@
  * scheduled instant and its latency runs from that instant), measured
  *   1. straight to the addons subgraph, signed as the gateway signs: goal p99 ≤ 20 ms;
  *   2. through the gateway: goal p99 ≤ 50 ms.
- * Servers run in processes of their own (bench/gateway's), pinned with the embedded database to one
- * CPU, the load generator to another. The catalog is seeded set-based in SQL after the subgraphs
- * have applied their migrations, and every case's answer is verified before anything is measured.
+ * Servers run in processes of their own (bench/gateway's); by default they and the embedded database
+ * share both CPUs while the load generator is pinned to the first (BENCH_LAYOUT, see config.ts). The
+ * catalog is seeded set-based in SQL after the subgraphs have applied their migrations, and every
+ * case's answer is verified before anything is measured.
  * Afterwards the subgraph's SQL for the query is captured and explained. Everything stops by itself,
  * on success, failure, Ctrl-C, or after a deadline. Settings: see config.ts.
  */
@@ -38,7 +39,8 @@ const GATEWAY_GOAL_MS = 50;
 const config = readCatalogBenchConfig(process.env);
 const cpus = readAllowedCpus();
 if (cpus.length < 2) throw new Error(`bench:catalog needs two CPUs (one for the load, one for the servers); this process may use ${cpus.join(',')}`);
-const [loadCpu, serverCpu] = cpus as [number, number];
+const [loadCpu, secondCpu] = cpus as [number, number];
+const serverCpus = config.layout === 'split' ? [secondCpu] : [loadCpu, secondCpu];
 
 const cleanups: (() => Promise<unknown>)[] = [];
 let cleaningUp: Promise<void> | undefined;
@@ -59,8 +61,8 @@ process.on('SIGTERM', () => abort('terminated', 143));
 setTimeout(() => abort(`still running after ${config.deadlineSec} s (BENCH_DEADLINE_SEC)`, 1), config.deadlineSec * 1000).unref();
 
 try {
-  // The embedded PostgreSQL, started from here, inherits the servers' CPU.
-  pinThisProcess(serverCpu);
+  // The embedded PostgreSQL, started from here, inherits the servers' CPUs.
+  pinThisProcess(serverCpus);
   const database = track(await createBenchDatabase(process.env));
   const gatewaySecret = randomBytes(32).toString('hex');
   const jwtSecret = randomBytes(32).toString('hex');
@@ -83,7 +85,7 @@ try {
   log('starting the subgraphs (each applies its migrations)');
   // A folder per server: node writes one profile per thread (the loader hooks run in a thread of their own).
   const nodeFlagsFor = (kind: ServerKind) => (config.cpuProfileKinds.includes(kind) ? ['--cpu-prof', `--cpu-prof-dir=${join(config.cpuProfileDir, kind)}`] : []);
-  const startServer = async (kind: ServerKind, serverEnv: Env) => track(await startServerProcess(kind, serverCpu, serverEnv, nodeFlagsFor(kind)));
+  const startServer = async (kind: ServerKind, serverEnv: Env) => track(await startServerProcess(kind, serverCpus, serverEnv, nodeFlagsFor(kind)));
   // One at a time, repos first: its migration publishes the views the others read.
   const repos = await startServer('repos', env);
   const addons = await startServer('addons', env);
@@ -127,7 +129,7 @@ try {
   const results: CaseResult[] = [];
   for (const catalogCase of cases) {
     log(`measuring ${catalogCase.benchCase.label}: ${config.warmupSec} s warm-up + ${config.durationSec} s at ${config.rate} req/s`);
-    results.push(await measureCase(catalogCase, { config, load, servers, loadCpu, serverCpu }, bodies.get(catalogCase.benchCase.id)!));
+    results.push(await measureCase(catalogCase, { config, load, servers, loadCpu, serverCpus }, bodies.get(catalogCase.benchCase.id)!));
   }
 
   const allMet = results.every((result) => isMet(result, config));
@@ -137,7 +139,10 @@ try {
     `as a tenant (roles [tenant], tenant "${BENCH_TENANT.tenant}"); open loop at ${config.rate} req/s, latency from each request's scheduled send time; ` +
       `per case ${config.warmupSec} s warm-up + ${config.durationSec} s measured.`,
   );
-  console.log(`Load generator on CPU ${loadCpu}; the servers (repos, addons, runtimes, gateway) on CPU ${serverCpu}; ${database.description}. Node ${process.version}.`);
+  console.log(
+    `Layout ${config.layout} (BENCH_LAYOUT): load generator on CPU ${loadCpu}; the servers (repos, addons, runtimes, gateway) and the embedded database on CPU ${serverCpus.join(' and ')}` +
+      `${config.layout === 'shared' ? ', scheduled by the kernel' : ''}; ${database.description}. Node ${process.version}.`,
+  );
   console.log(
     `Catalog: ${Object.values(facts.repos).reduce((sum, count) => sum + count, 0)} repos (${describe(facts.repos)}), ${facts.visibleRepos} visible to the tenant; ` +
       `${facts.addons} addons; ${Object.values(facts.versions).reduce((sum, count) => sum + count, 0)} versions (${describe(facts.versions)}).`,
@@ -152,7 +157,7 @@ try {
   log("stopping the servers; capturing and explaining the subgraph's SQL");
   await load.stop();
   for (const server of [...servers].reverse()) await server.stop();
-  if (!(await waitForQuietCpus([serverCpu], { timeoutMs: 30_000 }))) console.error("warning: the servers' CPU is busy (another job on the machine?); the SQL timings below may be off");
+  if (!(await waitForQuietCpus(serverCpus, { timeoutMs: 30_000 }))) console.error("warning: the servers' CPUs are busy (another job on the machine?); the SQL timings below may be off");
   // A diagnosis: its failure leaves the measurements above standing.
   await profileSubgraphSql(env, viewer, JSON.parse(query.body).query).then(
     (profile) => printSqlProfile(profile, config.explain || !allMet),

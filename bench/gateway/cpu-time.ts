@@ -30,12 +30,17 @@ export function readCpuBusyMs(cpu: number): number {
   return ticksToMs(user! + nice! + system! + irq! + softirq! + steal!);
 }
 
+/** Busy time of `cpus` together. */
+export function readCpusBusyMs(cpus: readonly number[]): number {
+  return cpus.reduce((sum, cpu) => sum + readCpuBusyMs(cpu), 0);
+}
+
 /**
  * Waits until each of `cpus` is busy less than `maxBusy` of the time over one `sampleMs` interval:
  * the servers have finished the requests a previous run left in flight, and nothing else on the
  * machine is competing. Resolves false if that has not happened by `timeoutMs`.
  */
-export async function waitForQuietCpus(cpus: number[], { maxBusy = 0.1, sampleMs = 250, timeoutMs = 60_000 } = {}): Promise<boolean> {
+export async function waitForQuietCpus(cpus: readonly number[], { maxBusy = 0.1, sampleMs = 250, timeoutMs = 60_000 } = {}): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const before = cpus.map(readCpuBusyMs);

@@ -21,5 +21,5 @@ export async function createBenchDatabase(env: Env): Promise<BenchDatabase> {
     return { url: database.url, description: `database ${new URL(database.url).pathname.slice(1)} on DATABASE_URL's server (not pinned to a CPU)`, stop: database.drop };
   }
   const postgres = await startTemporaryPostgres('bench');
-  return { url: postgres.databaseUrl, description: "embedded PostgreSQL on the servers' CPU", stop: postgres.stop };
+  return { url: postgres.databaseUrl, description: 'embedded PostgreSQL, pinned with the servers', stop: postgres.stop };
 }

@@ -19,20 +19,22 @@ export function readAllowedCpus(): number[] {
 }
 
 /**
- * Pins every thread of this process to `cpu`; children started afterwards (the embedded PostgreSQL)
- * inherit it, so the database shares the servers' CPU and leaves the load generator's alone.
+ * Pins every thread of this process to `cpus`; children started afterwards (the embedded PostgreSQL)
+ * inherit them, so the database runs where the servers do.
  */
-export function pinThisProcess(cpu: number): void {
-  execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(process.pid)], { stdio: 'ignore' });
+export function pinThisProcess(cpus: readonly number[]): void {
+  execFileSync('taskset', ['-a', '-p', '-c', cpus.join(','), String(process.pid)], { stdio: 'ignore' });
 }
 
 /**
- * Starts a TypeScript entry of this folder under `taskset -c <cpu>` with an IPC channel. taskset
- * execs node in place, so `child.pid` is the node process whose CPU time /proc reports.
+ * Starts a TypeScript entry of this folder under `taskset -c <cpus>` with an IPC channel, and under
+ * `nice -n <niceness>` when one is given. taskset and nice exec in place, so `child.pid` is the node
+ * process whose CPU time /proc reports.
  */
-export function spawnPinned(cpu: number, entry: string, args: string[], env: Env, nodeFlags: string[] = []): ChildProcess {
+export function spawnPinned(cpus: readonly number[], entry: string, args: string[], env: Env, nodeFlags: string[] = [], niceness?: number): ChildProcess {
   const script = new URL(entry, import.meta.url).pathname;
-  return spawn('taskset', ['-c', String(cpu), process.execPath, ...NODE_FLAGS, ...nodeFlags, script, ...args], {
+  const niced = niceness === undefined ? [] : ['nice', '-n', String(niceness)];
+  return spawn('taskset', ['-c', cpus.join(','), ...niced, process.execPath, ...NODE_FLAGS, ...nodeFlags, script, ...args], {
     cwd: REPO_ROOT,
     env: env as NodeJS.ProcessEnv,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

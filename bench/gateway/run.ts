@@ -56,7 +56,7 @@ const deadlineMs = (5 * (config.primeSec + config.warmupSec + config.durationSec
 setTimeout(() => abort(`still running after ${deadlineMs / 1000} s`, 1), deadlineMs).unref();
 
 try {
-  pinThisProcess(serverCpu);
+  pinThisProcess([serverCpu]);
   const database = track(await createBenchDatabase(process.env));
   const gatewaySecret = randomBytes(32).toString('hex');
   const jwtSecret = randomBytes(32).toString('hex');
@@ -80,7 +80,7 @@ try {
   const nodeFlagsFor = (kind: ServerKind) => (config.cpuProfileKinds.includes(kind) ? ['--cpu-prof', `--cpu-prof-dir=${join(config.cpuProfileDir, kind)}`] : []);
 
   log('starting the subgraphs');
-  const startServer = async (kind: ServerKind, serverEnv: Env) => track(await startServerProcess(kind, serverCpu, serverEnv, nodeFlagsFor(kind)));
+  const startServer = async (kind: ServerKind, serverEnv: Env) => track(await startServerProcess(kind, [serverCpu], serverEnv, nodeFlagsFor(kind)));
   const repos = await startServer('repos', env);
   const addons = await startServer('addons', env);
   const runtimes = await startServer('runtimes', env);

@@ -15,9 +15,9 @@ export interface ServerProcess {
 /** A generous bound: a subgraph applies its migrations before it listens. */
 const START_TIMEOUT_MS = 60_000;
 
-/** Starts `serve.ts <kind>` pinned to `cpu` and resolves once it listens; `nodeFlags` go to its node (e.g. `--cpu-prof`). */
-export async function startServerProcess(kind: ServerKind, cpu: number, env: Env, nodeFlags: string[] = []): Promise<ServerProcess> {
-  const child = spawnPinned(cpu, './serve.ts', [kind], env, nodeFlags);
+/** Starts `serve.ts <kind>` pinned to `cpus` and resolves once it listens; `nodeFlags` go to its node (e.g. `--cpu-prof`). */
+export async function startServerProcess(kind: ServerKind, cpus: readonly number[], env: Env, nodeFlags: string[] = []): Promise<ServerProcess> {
+  const child = spawnPinned(cpus, './serve.ts', [kind], env, nodeFlags);
   const stop = () => stopChild(child);
   try {
     const message = await waitForMessage(

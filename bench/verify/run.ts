@@ -62,7 +62,7 @@ const strangers: string[] = Array.from({ length: 200 }, () => {
 });
 
 const [cpu] = readAllowedCpus();
-pinThisProcess(cpu!);
+pinThisProcess([cpu!]);
 console.log(`pinned to CPU ${cpu}; ${warmUpMs / 1000} s warm-up and ${measureMs / 1000} s measured per case; Node ${process.version}`);
 
 const known = new RecoveringKeyResolver();
