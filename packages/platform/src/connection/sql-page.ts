@@ -17,7 +17,9 @@ export interface PageKey {
 /**
  * One page of the rows a select statement matches, in `keys` order, as a Relay connection, with
  * `totalCount`: one statement and one round trip. `attach`, a lateral subquery over the page's row
- * (named `page`), adds its columns to each row: a child read in the same statement. The page is keyset-paginated: a cursor holds the
+ * (named `page`), adds its columns to each row: a child read in the same statement. `prelude` holds
+ * further common table expressions (`name as (…)`, comma-separated) that `matched` may read, so
+ * that what both plans of it need (the viewer's visible repos, say) is computed once. The page is keyset-paginated: a cursor holds the
  * last row's key values and the next page starts strictly after them, so rows are neither skipped
  * nor repeated while the matches stay as they are. The matches are a non-materialised CTE that
  * PostgreSQL plans twice, once counted and once ordered and limited, each with its own indexes.
@@ -29,12 +31,13 @@ export async function pageRows<Row extends Record<string, unknown>>(
   keys: readonly PageKey[],
   page: { first: number; after?: string },
   attach?: SqlText,
+  prelude?: SqlText,
 ): Promise<Connection<Row>> {
   const after = page.after === undefined ? undefined : readPageCursor(page.after, keys);
   const column = (key: PageKey) => `m.${quoteIdentifier(key.column)}`;
   const orderOf = (alias: string) => keys.map((key) => `${alias}.${quoteIdentifier(key.column)} ${key.descending ? 'desc' : 'asc'}`).join(', ');
   const rows = await selectRows<Row & { __row: number | null; __total: string }>(em, {
-    sql: `with matched as not materialized (${matched.sql})
+    sql: `with ${prelude ? `${prelude.sql}, ` : ''}matched as not materialized (${matched.sql})
       select page.*, ${attach ? 'attached.*, ' : ''}total.__total
         from (select count(*) as __total from matched) total
         left join lateral (
@@ -42,7 +45,7 @@ export async function pageRows<Row extends Record<string, unknown>>(
            order by ${orderOf('m')} limit ?) page on true
         ${attach ? `left join lateral (${attach.sql}) attached on page.__row is not null` : ''}
        order by ${orderOf('page')}`,
-    bindings: [...matched.bindings, ...(after ? afterCondition(keys, column).bindings(after) : []), page.first + 1, ...(attach?.bindings ?? [])],
+    bindings: [...(prelude?.bindings ?? []), ...matched.bindings, ...(after ? afterCondition(keys, column).bindings(after) : []), page.first + 1, ...(attach?.bindings ?? [])],
   });
   // With no row on the page the count still comes back, on one row whose page columns are null.
   const found = rows.filter((row) => row.__row !== null).map(({ __row, __total, ...node }) => node as unknown as Row);

@@ -11,7 +11,7 @@ import {
   type PageKey,
   type Viewer,
 } from '@addon-platform/platform';
-import { inVisibleRepos, visibleRepoRows } from '../repo-visibility.js';
+import { inVisibleRepos, visibleRepoIds } from '../repo-visibility.js';
 import { latestVersionOf } from '../versions/addon-version.service.js';
 import type { AddonVersion } from '../versions/addon-version.entity.js';
 import { Addon } from './addon.entity.js';
@@ -65,7 +65,9 @@ export class AddonService {
     if (order === AddonOrder.RELEVANCE && query === null) {
       throw domainError('BAD_USER_INPUT', 'RELEVANCE orders the matches of a search; give filter.search a word, or order by NAME.', { field: 'orderBy' });
     }
-    const conditions = [visibleRepoRows(viewer, 'a'), ...matchingAddons(viewer, filter, query)];
+    // The visible repos once for the statement, though PostgreSQL plans the matches twice (count and page).
+    const visibleRepos = visibleRepoIds(viewer);
+    const conditions = [{ sql: 'a.repo_id in (select repo_id from visible_repos)', bindings: [] }, ...matchingAddons(viewer, filter, query)];
     const rank = order === AddonOrder.RELEVANCE ? { sql: `, ts_rank(a.search, to_tsquery('simple', ?)) as "searchRank"`, bindings: [query] } : { sql: '', bindings: [] };
     const rows = await pageRows<Record<string, unknown>>(
       this.em,
@@ -77,6 +79,7 @@ export class AddonService {
       page,
       // The page's addons are visible to the viewer, and so are their ACTIVE versions.
       include.latestVersion ? latestVersionOf(this.em, 'page.id', 'v', undefined, LATEST) : undefined,
+      { sql: `visible_repos (repo_id) as materialized (${visibleRepos.sql})`, bindings: visibleRepos.bindings },
     );
     if (!include.latestVersion) return rows as unknown as Connection<Addon>;
     const latestVersions = new Map<string, AddonVersion | null>();
