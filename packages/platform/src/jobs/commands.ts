@@ -28,3 +28,33 @@ export function syncRepoCommand(repoId: string, trigger: SyncRepoPayload['trigge
     options: { jobKey: `repo-sync:${repoId}`, serialQueue: `repo-sync:${repoId}` },
   };
 }
+
+export interface AddonVersionPayload {
+  versionId: string;
+}
+
+/**
+ * "Launch the config service of version V", run by the runtimes subgraph: sent when a version
+ * carrying a config image is accepted (a submission, or a sync of an addon index). One job per
+ * version: sending it again while it waits replaces it.
+ */
+export function launchConfigServiceCommand(versionId: string): JobCommand<AddonVersionPayload> {
+  return {
+    task: 'runtimes.launchConfigService',
+    payload: { versionId },
+    options: { jobKey: `config-service:${versionId}` },
+  };
+}
+
+/**
+ * "Version V is active", run by the runtimes subgraph (instances with upgradePolicy AUTOMATIC move to
+ * it): sent on every transition of a version to ACTIVE (publish, restore, or a source whose default
+ * status is ACTIVE). Jobs of one addon's versions run in order, on the addon's serial queue.
+ */
+export function versionActivatedCommand(addonId: string, versionId: string): JobCommand<AddonVersionPayload & { addonId: string }> {
+  return {
+    task: 'runtimes.versionActivated',
+    payload: { addonId, versionId },
+    options: { serialQueue: `addon-versions:${addonId}` },
+  };
+}
