@@ -4,6 +4,8 @@ FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.base.json ./
 COPY packages/platform/package.json packages/platform/
+COPY packages/sources/package.json packages/sources/
+COPY packages/ontology/package.json packages/ontology/
 COPY subgraphs/repos/package.json subgraphs/repos/
 COPY subgraphs/addons/package.json subgraphs/addons/
 COPY subgraphs/runtimes/package.json subgraphs/runtimes/

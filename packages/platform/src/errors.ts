@@ -14,6 +14,7 @@ export const ERROR_CODES = {
   SUBMISSION_EXPIRED: "A signed envelope's expiry has passed; the owner signs it again with a later one.",
   UPSTREAM_UNAVAILABLE: 'A registry, git host or cluster did not answer usefully; retry later.',
   PAYLOAD_TOO_LARGE: 'The request body exceeds the configured limit.',
+  RATE_LIMITED: 'The viewer sent more of these than the configured limit allows in the window; retry after it.',
   QUERY_TOO_COMPLEX: 'The operation is deeper or costlier than the configured limits allow.',
   INTERNAL_SERVER_ERROR: 'Something failed on our side; it has been logged.',
 } as const;
@@ -39,6 +40,7 @@ export function domainError(code: ErrorCode, message: string, details?: DomainEr
 const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   UNAUTHENTICATED: 401,
   PAYLOAD_TOO_LARGE: 413,
+  RATE_LIMITED: 429,
 };
 
 /** A GraphQLError for places that must throw one directly (context functions, validation rules). */

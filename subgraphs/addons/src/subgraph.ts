@@ -7,6 +7,7 @@ import {
   type SubgraphDefinition,
   type SyncRepoPayload,
 } from '@addon-platform/platform';
+import { RecoveringKeyResolver } from '@addon-platform/ontology';
 import { UrlGuard } from '@addon-platform/sources';
 import { Addon } from './addons/addon.entity.js';
 import { AddonService } from './addons/addon.service.js';
@@ -14,45 +15,58 @@ import type { AddonsConfig } from './config.js';
 import { Migration0001Addons } from './migrations/migration-0001-addons.js';
 import { Migration0002Catalog } from './migrations/migration-0002-catalog.js';
 import { Migration0003CatalogQueries } from './migrations/migration-0003-catalog-queries.js';
+import { Migration0004VersionReview } from './migrations/migration-0004-version-review.js';
+import { Migration0005Submissions } from './migrations/migration-0005-submissions.js';
 import { AddonResolver, RepoAddonsResolver, resolveAddonReference } from './schema/addon.resolver.js';
 import { AddonVersionResolver, resolveAddonVersionReference } from './schema/addon-version.resolver.js';
 import type { AddonsContext } from './schema/context.js';
 import { resolveRepoReference } from './schema/repo.reference.js';
+import { AddonIdentityTransferResolver, SubmissionResolver } from './schema/submission.resolver.js';
 import { RepoSyncResolver, SyncRunResolver } from './schema/sync.resolver.js';
+import { AddonIdentityTransfer, Submission, SubmissionService } from './submissions/index.js';
 import { SyncRun } from './sync/sync-run.entity.js';
 import { SyncService } from './sync/sync.service.js';
 import { AddonVersion } from './versions/addon-version.entity.js';
 import { AddonVersionService } from './versions/addon-version.service.js';
+import { AddonVersionAuditEntry } from './versions/addon-version-audit.entity.js';
+import { VersionReviewService } from './versions/version-review.service.js';
+import { VersionReviewResolver } from './schema/version-review.resolver.js';
 
 export function buildAddonsSchema() {
   return buildFederatedSchema<AddonsContext>({
-    resolvers: [AddonResolver, AddonVersionResolver, RepoAddonsResolver, SyncRunResolver, RepoSyncResolver],
+    resolvers: [AddonResolver, AddonVersionResolver, RepoAddonsResolver, SyncRunResolver, RepoSyncResolver, VersionReviewResolver, SubmissionResolver, AddonIdentityTransferResolver],
     referenceResolvers: { Addon: resolveAddonReference, AddonVersion: resolveAddonVersionReference, Repo: resolveRepoReference },
   });
 }
 
-export function createAddonsSubgraph(config: Pick<AddonsConfig, 'credentialKeys' | 'urlGuard' | 'syncIntervalMs'>): SubgraphDefinition<AddonsContext> {
+export function createAddonsSubgraph(config: Pick<AddonsConfig, 'credentialKeys' | 'urlGuard' | 'syncIntervalMs' | 'submissions'>): SubgraphDefinition<AddonsContext> {
   const cipher = createCredentialCipher(config.credentialKeys);
   const guard = new UrlGuard(config.urlGuard);
+  // One per process: it remembers each owner's key once recovered, so later verifications cost no recovery.
+  const ownerKeys = new RecoveringKeyResolver();
   return {
     name: 'addons',
-    entities: [Addon, AddonVersion, SyncRun],
-    migrations: [Migration0001Addons, Migration0002Catalog, Migration0003CatalogQueries],
+    entities: [Addon, AddonVersion, AddonVersionAuditEntry, SyncRun, Submission, AddonIdentityTransfer],
+    migrations: [Migration0001Addons, Migration0002Catalog, Migration0003CatalogQueries, Migration0004VersionReview, Migration0005Submissions],
     buildSchema: buildAddonsSchema,
     createContext(em, { viewer, logger }) {
       const addons = new AddonService(em);
       const versions = new AddonVersionService(em);
       const sync = new SyncService(em, cipher, guard);
+      const review = new VersionReviewService(em);
       return {
         viewer,
         logger,
         addons,
         versions,
         sync,
+        review,
+        submissions: new SubmissionService(em, ownerKeys, config.submissions),
         addonLoader: new DataLoader((ids) => addons.findVisibleAddons(viewer, ids)),
         versionLoader: new DataLoader((ids) => versions.findVisibleVersions(viewer, ids)),
         addonsOfRepo: createChildConnectionLoader((repoIds, page) => addons.listReposAddons(viewer, repoIds, page)),
         versionsOfAddon: createChildConnectionLoader((addonIds, page) => versions.listVersionsOfAddons(viewer, addonIds, page)),
+        auditOfVersion: createChildConnectionLoader((versionIds, page) => review.listAuditOfVersions(viewer, versionIds, page)),
         latestVersionOfAddon: new DataLoader((addonIds) => versions.latestVersionsOfAddons(viewer, addonIds)),
         availableVersionsOfAddon: new DataLoader((addonIds) => versions.availableVersionsOfAddons(viewer, addonIds)),
         syncRunsOfRepo: createChildConnectionLoader((repoIds, page) => sync.listRunsOfRepos(viewer, repoIds, page)),

@@ -177,6 +177,79 @@ describe('a source that changes', () => {
   });
 });
 
+describe('a repo whose default status is ACTIVE', () => {
+  const activatedJobs = (repoId: string) =>
+    withClient(platform.databaseUrl, async (client) =>
+      (
+        await client.query(
+          `select v.version, j.payload, q.queue_name from graphile_worker._private_jobs j
+             join graphile_worker._private_tasks t on t.id = j.task_id
+             left join graphile_worker._private_job_queues q on q.id = j.job_queue_id
+             join addons.addon_version v on v.id = (j.payload->>'versionId')::uuid
+             join addons.addon a on a.id = v.addon_id
+            where t.identifier = 'runtimes.versionActivated' and a.repo_id = $1
+            order by j.id`,
+          [repoId],
+        )
+      ).rows,
+    );
+  const auditOf = (repoId: string) =>
+    withClient(platform.databaseUrl, async (client) =>
+      (
+        await client.query(
+          `select v.version, e.actor_sub, e.from_status, e.to_status, e.message, e.sync_run_id from addons.addon_version_audit e
+             join addons.addon_version v on v.id = e.version_id join addons.addon a on a.id = v.addon_id
+            where a.repo_id = $1 order by e.seq`,
+          [repoId],
+        )
+      ).rows,
+    );
+
+  it('queues "version V is active" for each version it inserts ACTIVE or brings back into ACTIVE, and audits each change', async () => {
+    const index = parse(await readFile(helmFixture('jupyterhub-helm-chart'), 'utf8'), { schema: 'failsafe' }) as HelmIndex;
+    const [chart, entries] = Object.entries(index.entries)[0]!;
+    const [newest, older] = entries;
+    const serve = (listed: IndexEntry[]) => helm.route('/trusted/index.yaml', { body: stringify({ ...index, entries: { [chart]: listed } }) });
+    serve([newest!, older!]);
+    const repoId = await createRepo({ name: 'trusted-charts', type: 'HELM', url: `${helm.url}/trusted`, defaultStatus: 'ACTIVE' });
+    const first = await finishedRun(repoId);
+    expect(first).toMatchObject({ status: 'SUCCEEDED', added: 2 });
+    expect(new Set((await versionsOf(repoId)).map((version) => version.status))).toEqual(new Set(['ACTIVE']));
+    const [{ addon_id: addonId }] = await withClient(platform.databaseUrl, async (client) => (await client.query('select id as addon_id from addons.addon where repo_id = $1', [repoId])).rows);
+    // Older first: the runtimes read an addon's queue in order, so its newest version arrives last.
+    const jobs = await activatedJobs(repoId);
+    expect(jobs.map((job) => job.version)).toEqual([older!.version, newest!.version]);
+    for (const job of jobs) expect(job).toMatchObject({ payload: { addonId, versionId: expect.any(String) }, queue_name: `addon-versions:${addonId}` });
+
+    // Unlisted: REMOVED, no job. Listed again: back to ACTIVE, one more job.
+    serve([newest!]);
+    const second = await syncAgain(repoId, first.id);
+    expect(second).toMatchObject({ status: 'SUCCEEDED', removed: 1 });
+    expect(await activatedJobs(repoId)).toHaveLength(2);
+    serve([newest!, older!]);
+    const third = await syncAgain(repoId, second.id);
+    expect(third).toMatchObject({ status: 'SUCCEEDED', updated: 1, unchanged: 1 });
+    expect((await activatedJobs(repoId)).map((job) => job.version)).toEqual([older!.version, newest!.version, older!.version]);
+
+    const audit = await auditOf(repoId);
+    expect(audit.filter((row) => row.version === newest!.version)).toEqual([
+      { version: newest!.version, actor_sub: null, from_status: null, to_status: 'ACTIVE', message: 'Synced from a repo whose default status is ACTIVE.', sync_run_id: first.id },
+    ]);
+    expect(audit.filter((row) => row.version === older!.version)).toEqual([
+      { version: older!.version, actor_sub: null, from_status: null, to_status: 'ACTIVE', message: 'Synced from a repo whose default status is ACTIVE.', sync_run_id: first.id },
+      { version: older!.version, actor_sub: null, from_status: 'ACTIVE', to_status: 'REMOVED', message: 'No longer listed by its source.', sync_run_id: second.id },
+      { version: older!.version, actor_sub: null, from_status: 'REMOVED', to_status: 'ACTIVE', message: 'Listed again by its source.', sync_run_id: third.id },
+    ]);
+  });
+
+  it('queues no such job for a repo whose versions start as DRAFT', async () => {
+    const repoId = await createRepo({ name: 'draft-charts', type: 'HELM', url: `${helm.url}/jupyterhub` });
+    expect(await finishedRun(repoId)).toMatchObject({ status: 'SUCCEEDED', added: 1775 });
+    expect(await activatedJobs(repoId)).toEqual([]);
+    expect(await auditOf(repoId)).toEqual([]);
+  });
+});
+
 describe('syncing a KubeVela catalog from git', () => {
   it('adds one version per addon directory with its parameter schema and UI schemas', async () => {
     const repoId = await createRepo({ name: 'vela-catalog', type: 'GIT', url: `${git.url}/${catalog.name}`, path: 'addons', visibility: 'PUBLIC' });

@@ -1,4 +1,11 @@
 export { createJobQueue, type JobQueue, type JobQueueOptions } from './job-queue.js';
 export { startJobWorker, type JobContext, type JobHandler, type JobWorker, type JobWorkerOptions } from './job-worker.js';
 export { enqueueJob, type EnqueueOptions, type EnqueuedJob, type JobSqlClient, type TaskName } from './enqueue.js';
-export { syncRepoCommand, type JobCommand, type SyncRepoPayload } from './commands.js';
+export {
+  launchConfigServiceCommand,
+  syncRepoCommand,
+  versionActivatedCommand,
+  type AddonVersionPayload,
+  type JobCommand,
+  type SyncRepoPayload,
+} from './commands.js';

@@ -3,9 +3,12 @@ import type { Connection, Logger, Viewer } from '@addon-platform/platform';
 import type { Addon } from '../addons/addon.entity.js';
 import type { AddonService } from '../addons/addon.service.js';
 import type { SyncRun } from '../sync/sync-run.entity.js';
+import type { SubmissionService } from '../submissions/submission.service.js';
 import type { SyncService } from '../sync/sync.service.js';
 import type { AddonVersion } from '../versions/addon-version.entity.js';
 import type { AddonVersionService } from '../versions/addon-version.service.js';
+import type { AddonVersionAuditEntry } from '../versions/addon-version-audit.entity.js';
+import type { VersionReviewService } from '../versions/version-review.service.js';
 
 type ChildPage<T> = (parentId: string, page: { first: number; after?: string }) => Promise<Connection<T>>;
 
@@ -15,6 +18,8 @@ export interface AddonsContext {
   addons: AddonService;
   versions: AddonVersionService;
   sync: SyncService;
+  review: VersionReviewService;
+  submissions: SubmissionService;
   /** Batches the gateway's entity fetches of one request into one query. */
   addonLoader: DataLoader<string, Addon | null>;
   versionLoader: DataLoader<string, AddonVersion | null>;
@@ -22,6 +27,8 @@ export interface AddonsContext {
   addonsOfRepo: ChildPage<Addon>;
   /** `Addon.versions`, batched likewise. */
   versionsOfAddon: ChildPage<AddonVersion>;
+  /** `AddonVersion.audit`, batched likewise. */
+  auditOfVersion: ChildPage<AddonVersionAuditEntry>;
   latestVersionOfAddon: DataLoader<string, AddonVersion | null>;
   availableVersionsOfAddon: DataLoader<string, string[]>;
   /** `Repo.syncRuns`, batched likewise. */

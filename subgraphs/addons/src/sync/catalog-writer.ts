@@ -1,5 +1,5 @@
 import type { Knex } from '@mikro-orm/postgresql';
-import type { EntityManager } from '@addon-platform/platform';
+import { enqueueJob, jobClientOf, versionActivatedCommand, type EntityManager } from '@addon-platform/platform';
 
 /** One (addon, version) pair as a source lists it, ready to be written. */
 export interface IncomingVersion {
@@ -57,7 +57,10 @@ export interface CatalogRun {
 export class CatalogStage {
   private pending: IncomingVersion[] = [];
 
-  private constructor(private readonly sql: Knex.Transaction) {}
+  private constructor(
+    private readonly em: EntityManager,
+    private readonly sql: Knex.Transaction,
+  ) {}
 
   static async open(em: EntityManager): Promise<CatalogStage> {
     const sql = em.getTransactionContext<Knex.Transaction>();
@@ -71,7 +74,7 @@ export class CatalogStage {
         config_schema_validated boolean not null, config_schema_source text, ui_schemas jsonb not null,
         not_launchable_reason text not null
       ) on commit drop`);
-    return new CatalogStage(sql);
+    return new CatalogStage(em, sql);
   }
 
   async add(versions: readonly IncomingVersion[]): Promise<void> {
@@ -79,6 +82,15 @@ export class CatalogStage {
     if (this.pending.length >= STAGE_BATCH) await this.flush();
   }
 
+  /**
+   * Writes the staged source and returns the run's counts. Every status change it makes gets an audit
+   * row naming the run (ADR 011): versions marked REMOVED, versions back from REMOVED, and versions
+   * inserted straight into ACTIVE (a repo whose default status is ACTIVE). Each version that becomes
+   * ACTIVE here also queues "version V is active" for the runtimes subgraph, in this transaction, in
+   * version order so the runtimes see an addon's newest version last. The release rule is not applied:
+   * a default status of ACTIVE is an operator's choice to trust the source, and Helm and KubeVela
+   * sources declare no ports or slots.
+   */
   async write(run: CatalogRun): Promise<SyncCounts> {
     await this.flush();
     const sql = this.sql;
@@ -104,9 +116,13 @@ export class CatalogStage {
               is distinct from (excluded.description, excluded.icon, excluded.home, excluded.tags, excluded.deprecated)`,
       [run.repoId],
     );
-    const { rows } = await sql.raw<{ rows: SyncCounts[] }>(
+    const { rows } = await sql.raw<{ rows: Array<SyncCounts & { activated: Array<{ addonId: string; versionId: string }> }> }>(
       `with listed as (
          select a.id as addon_id, w.* from winning_version w join addons.addon a on a.repo_id = ?::uuid and a.name = w.addon
+       ),
+       -- Every CTE reads the catalog as it was before this statement: the statuses the changes start from.
+       prior as (
+         select v.id, v.status from addons.addon_version v join listed l on l.addon_id = v.addon_id and l.version = v.version
        ),
        written as (
          insert into addons.addon_version as v (
@@ -127,7 +143,7 @@ export class CatalogStage {
                 status = case when v.status = 'REMOVED' then excluded.status else v.status end,
                 sync_run_id = excluded.sync_run_id, updated_at = now()
           where v.content_digest <> excluded.content_digest or v.status = 'REMOVED'
-         returning v.addon_id, (xmax = 0) as inserted
+         returning v.id, v.addon_id, v.sort_key, v.status, (xmax = 0) as inserted
        ),
        -- An addon counts as updated when one of its versions is added or changes: the catalog's UPDATED
        -- order. (PostgreSQL runs a data-modifying CTE whether or not the query reads it.)
@@ -135,19 +151,41 @@ export class CatalogStage {
          update addons.addon a set updated_at = now() where a.id in (select addon_id from written)
        ),
        gone as (
+         -- \`was\` is the same row read from the statement's snapshot: the status before this update.
          update addons.addon_version v set status = 'REMOVED', sync_run_id = ?::uuid, updated_at = now()
-           from addons.addon a
-          where a.id = v.addon_id and a.repo_id = ?::uuid and v.source = 'SYNC' and v.status <> 'REMOVED'
+           from addons.addon a, addons.addon_version was
+          where a.id = v.addon_id and was.id = v.id and a.repo_id = ?::uuid and v.source = 'SYNC' and v.status <> 'REMOVED'
             and not exists (select 1 from winning_version w where w.addon = a.name and w.version = v.version)
-         returning 1
+         returning v.id, was.status as from_status
+       ),
+       changed as (
+         select w.id, w.addon_id, w.sort_key, p.status as from_status, w.status as to_status
+           from written w left join prior p on p.id = w.id
+          where p.status is distinct from w.status and (p.status is not null or w.status = 'ACTIVE')
+       ),
+       audited as (
+         insert into addons.addon_version_audit (version_id, from_status, to_status, message, sync_run_id)
+         select id, from_status, to_status,
+                case when from_status is null then 'Synced from a repo whose default status is ACTIVE.'
+                     else 'Listed again by its source.' end, ?::uuid
+           from changed
+         union all
+         select id, from_status, 'REMOVED', 'No longer listed by its source.', ?::uuid from gone
        )
        select (select count(*) from written where inserted)::int as added,
               (select count(*) from written where not inserted)::int as updated,
               ((select count(*) from listed) - (select count(*) from written))::int as unchanged,
-              (select count(*) from gone)::int as removed`,
-      [run.repoId, run.defaultStatus, run.runId, run.runId, run.repoId],
+              (select count(*) from gone)::int as removed,
+              (select coalesce(json_agg(json_build_object('addonId', addon_id, 'versionId', id) order by addon_id, sort_key), '[]')
+                 from changed where to_status = 'ACTIVE') as activated`,
+      [run.repoId, run.defaultStatus, run.runId, run.runId, run.repoId, run.runId, run.runId],
     );
-    return rows[0]!;
+    const { activated, ...counts } = rows[0]!;
+    for (const { addonId, versionId } of activated) {
+      const command = versionActivatedCommand(addonId, versionId);
+      await enqueueJob(jobClientOf(this.em), command.task, command.payload, command.options);
+    }
+    return counts;
   }
 
   private async flush(): Promise<void> {

@@ -1,0 +1,3 @@
+export { Submission, SubmissionForm, SubmissionStatus } from './submission.entity.js';
+export { AddonIdentityTransfer } from './addon-identity-transfer.entity.js';
+export { SubmissionService, type SubmissionFilter, type SubmitAddonsInput, type TransferAddonIdentityInput } from './submission.service.js';
