@@ -17,13 +17,14 @@ import { Migration0002Catalog } from './migrations/migration-0002-catalog.js';
 import { Migration0003CatalogQueries } from './migrations/migration-0003-catalog-queries.js';
 import { Migration0004VersionReview } from './migrations/migration-0004-version-review.js';
 import { Migration0005Submissions } from './migrations/migration-0005-submissions.js';
+import { Migration0006IndexSync } from './migrations/migration-0006-index-sync.js';
 import { AddonResolver, RepoAddonsResolver, resolveAddonReference } from './schema/addon.resolver.js';
 import { AddonVersionResolver, resolveAddonVersionReference } from './schema/addon-version.resolver.js';
 import type { AddonsContext } from './schema/context.js';
 import { resolveRepoReference } from './schema/repo.reference.js';
 import { AddonIdentityTransferResolver, SubmissionResolver } from './schema/submission.resolver.js';
 import { RepoSyncResolver, SyncRunResolver } from './schema/sync.resolver.js';
-import { AddonIdentityTransfer, Submission, SubmissionService } from './submissions/index.js';
+import { AddonIdentityTransfer, Submission, SubmissionService, type SubmissionRules } from './submissions/index.js';
 import { SyncRun } from './sync/sync-run.entity.js';
 import { SyncService } from './sync/sync.service.js';
 import { AddonVersion } from './versions/addon-version.entity.js';
@@ -44,15 +45,17 @@ export function createAddonsSubgraph(config: Pick<AddonsConfig, 'credentialKeys'
   const guard = new UrlGuard(config.urlGuard);
   // One per process: it remembers each owner's key once recovered, so later verifications cost no recovery.
   const ownerKeys = new RecoveringKeyResolver();
+  // Syncs of ADDON_INDEX repos verify with the same resolver and apply the same settings.
+  const indexRules: SubmissionRules = { keys: ownerKeys, settings: config.submissions };
   return {
     name: 'addons',
     entities: [Addon, AddonVersion, AddonVersionAuditEntry, SyncRun, Submission, AddonIdentityTransfer],
-    migrations: [Migration0001Addons, Migration0002Catalog, Migration0003CatalogQueries, Migration0004VersionReview, Migration0005Submissions],
+    migrations: [Migration0001Addons, Migration0002Catalog, Migration0003CatalogQueries, Migration0004VersionReview, Migration0005Submissions, Migration0006IndexSync],
     buildSchema: buildAddonsSchema,
     createContext(em, { viewer, logger }) {
       const addons = new AddonService(em);
       const versions = new AddonVersionService(em);
-      const sync = new SyncService(em, cipher, guard);
+      const sync = new SyncService(em, cipher, guard, indexRules);
       const review = new VersionReviewService(em);
       return {
         viewer,
@@ -75,7 +78,7 @@ export function createAddonsSubgraph(config: Pick<AddonsConfig, 'credentialKeys'
     },
     createTasks(orm) {
       return {
-        syncRepo: (payload: SyncRepoPayload, job) => new SyncService(orm.em.fork(), cipher, guard).runSync(payload, job),
+        syncRepo: (payload: SyncRepoPayload, job) => new SyncService(orm.em.fork(), cipher, guard, indexRules).runSync(payload, job),
       };
     },
     createSchedules(orm, logger) {
@@ -87,7 +90,7 @@ export function createAddonsSubgraph(config: Pick<AddonsConfig, 'credentialKeys'
           name: 'queue due syncs',
           everyMs,
           run: async () => {
-            const queued = await new SyncService(orm.em.fork(), cipher, guard).queueDueSyncs(config.syncIntervalMs);
+            const queued = await new SyncService(orm.em.fork(), cipher, guard, indexRules).queueDueSyncs(config.syncIntervalMs);
             if (queued > 0) logger.info({ queued }, 'queued scheduled syncs');
           },
         },

@@ -7,17 +7,27 @@ import { compareVersions, parseVersion, versionSortKey } from '../versions/versi
 import { launchabilityOf } from './image-reference.js';
 import { SubmissionRefusal } from './refusal.js';
 
-/** The network's built-in ADDON_INDEX repo, as `repos.repo_source` publishes it. */
+/** The ADDON_INDEX repo entries land in (the network's built-in one, or a synced git index), as `repos.repo_source` publishes it. */
 export interface NetworkRepo {
   repoId: string;
   network: string;
   defaultStatus: string;
 }
 
+/**
+ * Who brings the submission: a user through `submitAddons`, or a sync run reading an index (no user:
+ * the versions and addons get no `owner_sub`, so their repo's owner manages them, as with other syncs).
+ */
+export interface Sender {
+  submitter: (Viewer & { sub: string }) | null;
+  syncRunId: string | null;
+}
+
 interface Binding {
   identityKey: string;
   ownerDid: string;
-  addonId: string;
+  /** Null when the bound addon is in another repo. */
+  addonId: string | null;
 }
 
 /**
@@ -28,8 +38,8 @@ interface Binding {
  * Throws a {@link SubmissionRefusal} before or after writing: the caller's savepoint undoes it all.
  * Answers the new versions' ids in entry order.
  */
-export async function writeAcceptedAddons(tx: EntityManager, submission: VerifiedSubmission, repo: NetworkRepo, submitter: Viewer & { sub: string }): Promise<string[]> {
-  const submitterSub = submitter.sub;
+export async function writeAcceptedAddons(tx: EntityManager, submission: VerifiedSubmission, repo: NetworkRepo, sender: Sender): Promise<string[]> {
+  const submitterSub = sender.submitter?.sub ?? null;
   const sql = tx.getTransactionContext<Knex.Transaction>()!;
   const entries = submission.addons.map((addon, index) => ({ addon, index, key: addon.identity.toLowerCase() }));
   const firstOfKey = new Map<string, number>();
@@ -44,10 +54,12 @@ export async function writeAcceptedAddons(tx: EntityManager, submission: Verifie
   for (const key of [...new Set(entries.map((entry) => entry.key))].sort()) {
     await sql.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`addons.identity:${repo.network}:${key}`]);
   }
+  // The binding is per network; the addon it names may live in another repo of the network (the
+  // built-in one, or a synced index): then this repo's addon of that name takes the version.
   const { rows: bindingRows } = await sql.raw<{ rows: Binding[] }>(
-    `select identity_key as "identityKey", owner_did as "ownerDid", addon_id as "addonId"
-       from addons.addon_identity where network = ? and identity_key = any(?::text[])`,
-    [repo.network, entries.map((entry) => entry.key)],
+    `select i.identity_key as "identityKey", i.owner_did as "ownerDid", case when a.repo_id = ? then i.addon_id end as "addonId"
+       from addons.addon_identity i join addons.addon a on a.id = i.addon_id where i.network = ? and i.identity_key = any(?::text[])`,
+    [repo.repoId, repo.network, entries.map((entry) => entry.key)],
   );
   const bindings = new Map(bindingRows.map((binding) => [binding.identityKey, binding]));
   for (const { addon, index, key } of entries) {
@@ -64,15 +76,15 @@ export async function writeAcceptedAddons(tx: EntityManager, submission: Verifie
 
   const versionIds: string[] = [];
   for (const { addon, index, key } of entries) {
-    const addonId = await upsertAddon(sql, repo.repoId, addon, bindings.get(key)?.addonId, submitterSub);
+    const addonId = await upsertAddon(sql, repo.repoId, addon, bindings.get(key)?.addonId ?? undefined, submitterSub);
     const version = submission.form === 'LEGACY' ? await nextRevision(sql, addonId) : await checkedVersion(sql, addonId, addon, index);
     const launch = launchabilityOf(addon.configImage, addon.runtimeImage);
     const versionId = randomUUID();
     await sql.raw(
       `insert into addons.addon_version (
          id, addon_id, version, revision, sort_key, status, prerelease, description, content_digest, published_at,
-         config_image, runtime_image, image_properties, ports, slots, launchable, not_launchable_reason, source, owner_sub)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?, ?, ?::jsonb, ?::jsonb, ?::jsonb, ?, ?, 'SUBMISSION', ?)`,
+         config_image, runtime_image, image_properties, ports, slots, launchable, not_launchable_reason, source, owner_sub, sync_run_id)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?, ?, ?::jsonb, ?::jsonb, ?::jsonb, ?, ?, 'SUBMISSION', ?, ?)`,
       [
         versionId,
         addonId,
@@ -91,17 +103,12 @@ export async function writeAcceptedAddons(tx: EntityManager, submission: Verifie
         launch.launchable,
         launch.notLaunchableReason,
         submitterSub,
+        sender.syncRunId,
       ],
     );
     if (repo.defaultStatus === 'ACTIVE') {
-      // Straight to ACTIVE, as a publish would go: the same release rule, and the same audit row.
-      await lockReleaseRule(tx);
-      const clash = await findReleaseClash(tx, submitter, addonId, versionId);
-      if (clash) throw new SubmissionRefusal('CONFLICT', 'RELEASE_CLASH', clash.message, `addons[${index}]`);
-      await sql.raw(
-        `insert into addons.addon_version_audit (version_id, actor_sub, from_status, to_status, message) values (?, ?, null, 'ACTIVE', 'Submitted to a repo whose default status is ACTIVE.')`,
-        [versionId, submitterSub],
-      );
+      const message = sender.syncRunId ? 'Synced from a repo whose default status is ACTIVE.' : 'Submitted to a repo whose default status is ACTIVE.';
+      await checkActivation(tx, sender, { addonId, versionId, fromStatus: null, message, field: `addons[${index}]` });
     }
     if (!bindings.has(key)) {
       await sql.raw('insert into addons.addon_identity (network, identity_key, identity, owner_did, addon_id) values (?, ?, ?, ?, ?)', [
@@ -125,10 +132,32 @@ export async function writeAcceptedAddons(tx: EntityManager, submission: Verifie
 }
 
 /**
+ * A version that has just become ACTIVE (inserted so, or listed again by an index): the release rule
+ * under its lock, as a publish applies it, then the audit row naming the user or the run. A clash is
+ * a RELEASE_CLASH refusal; the caller's savepoint undoes the change.
+ */
+export async function checkActivation(
+  tx: EntityManager,
+  sender: Sender,
+  change: { addonId: string; versionId: string; fromStatus: string | null; message: string; field: string },
+): Promise<void> {
+  await lockReleaseRule(tx);
+  const clash = await findReleaseClash(tx, sender.submitter ?? PLATFORM_VIEWER, change.addonId, change.versionId);
+  if (clash) throw new SubmissionRefusal('CONFLICT', 'RELEASE_CLASH', clash.message, change.field);
+  await tx.getTransactionContext<Knex.Transaction>()!.raw(
+    `insert into addons.addon_version_audit (version_id, actor_sub, from_status, to_status, message, sync_run_id) values (?, ?, ?, 'ACTIVE', ?, ?)`,
+    [change.versionId, sender.submitter?.sub ?? null, change.fromStatus, change.message, sender.syncRunId],
+  );
+}
+
+/** Checks made on no user's behalf (a sync) see public repos only: hidden ones stay hidden in messages. */
+const PLATFORM_VIEWER: Viewer = Object.freeze({ roles: Object.freeze([]) as Viewer['roles'] });
+
+/**
  * The addon of an identity: the bound one, else the repo's addon of that name (new, or one a sync
  * listed), which the submitter now owns. Its `updated_at` moves: a version was added.
  */
-async function upsertAddon(sql: Knex.Transaction, repoId: string, addon: SubmittedAddon, boundAddonId: string | undefined, submitterSub: string): Promise<string> {
+async function upsertAddon(sql: Knex.Transaction, repoId: string, addon: SubmittedAddon, boundAddonId: string | undefined, submitterSub: string | null): Promise<string> {
   const description = textOf(addon.entry.description);
   if (boundAddonId) {
     await sql.raw(`update addons.addon set owner_sub = ?, description = coalesce(nullif(?, ''), description), updated_at = now() where id = ?`, [submitterSub, description, boundAddonId]);

@@ -19,7 +19,7 @@ registerEnumType(SubmissionForm, {
   },
 });
 
-/** One submission through `submitAddons`, as the submission log keeps it. */
+/** One submission through `submitAddons`, or one accepted by a sync of an ADDON_INDEX repo, as the submission log keeps it. */
 @Entity({ tableName: 'submission' })
 @ObjectType({ description: 'A signed submission as the platform received it: ACCEPTED, or REJECTED with why.' })
 export class Submission {
@@ -31,7 +31,7 @@ export class Submission {
   @Field(() => String, { nullable: true, description: 'testnet or mainnet; null when refused before the network was known.' })
   network!: string | null;
 
-  /** The network's built-in ADDON_INDEX repo. */
+  /** The ADDON_INDEX repo it landed in: the network's built-in one, or the synced index that listed it. */
   @Property({ type: 'uuid', nullable: true })
   repoId!: string | null;
 
@@ -43,9 +43,13 @@ export class Submission {
   @Field(() => String, { nullable: true, description: 'The owner DID (did:ont:…) it names; null when none was readable.' })
   ownerDid!: string | null;
 
-  /** The user who sent it; shown to that user and to operators only (see the resolver). */
-  @Property()
-  submitterSub!: string;
+  /** The user who sent it; shown to that user and to operators only (see the resolver). Null when a sync read it. */
+  @Property({ type: 'text', nullable: true })
+  submitterSub!: string | null;
+
+  /** The sync run that accepted it from an ADDON_INDEX git repo; null when sent through `submitAddons`. */
+  @Property({ type: 'uuid', nullable: true })
+  syncRunId!: string | null;
 
   @Enum({ items: () => SubmissionStatus })
   @Field(() => SubmissionStatus)

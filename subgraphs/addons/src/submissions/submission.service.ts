@@ -1,11 +1,12 @@
 import type { Knex } from '@mikro-orm/postgresql';
-import { checkExpiry, isOntologyDid, readOntologyDid, SubmissionError, verifySubmission, type OwnerKeyResolver, type VerifiedSubmission } from '@addon-platform/ontology';
+import { isOntologyDid, readOntologyDid, type OwnerKeyResolver, type VerifiedSubmission } from '@addon-platform/ontology';
 import { domainError, entityColumns, isOperator, pageRows, requireRole, type Connection, type EntityManager, type PageKey, type Viewer } from '@addon-platform/platform';
 import type { SubmissionSettings } from '../config.js';
 import { visibleRepoIds } from '../repo-visibility.js';
-import { writeAcceptedAddons, type NetworkRepo } from './accepted-addons.js';
+import type { NetworkRepo } from './accepted-addons.js';
 import { AddonIdentityTransfer } from './addon-identity-transfer.entity.js';
-import { SubmissionRefusal, toRefusal } from './refusal.js';
+import { SubmissionRefusal } from './refusal.js';
+import { decideSubmission, inSavepoint, noFacts, readReceived, type KnownFacts, type Received, type SubmissionRules } from './submission-rules.js';
 import { Submission, SubmissionStatus } from './submission.entity.js';
 
 export interface SubmitAddonsInput {
@@ -28,16 +29,6 @@ export interface TransferAddonIdentityInput {
   reason: string;
 }
 
-/** What the log keeps of a refused submission: as much as was known when it was refused. */
-interface KnownFacts {
-  network: string | null;
-  repoId: string | null;
-  form: string | null;
-  ownerDid: string | null;
-  contentHash: string | null;
-  nonce: string | null;
-}
-
 const PAGE_KEYS: PageKey[] = [
   { column: 'createdAt', descending: true, sqlType: 'timestamptz(3)', jsonType: 'date' },
   { column: 'id', descending: true, sqlType: 'uuid', jsonType: 'uuid' },
@@ -55,22 +46,26 @@ const MAX_TRANSFER_REASON = 1000;
  * refusal writes that row and nothing else.
  */
 export class SubmissionService {
+  private readonly rules: SubmissionRules;
+
   constructor(
     private readonly em: EntityManager,
-    private readonly keys: OwnerKeyResolver,
+    keys: OwnerKeyResolver,
     private readonly settings: SubmissionSettings,
-    private readonly now: () => Date = () => new Date(),
-  ) {}
+    now: () => Date = () => new Date(),
+  ) {
+    this.rules = { keys, settings, now };
+  }
 
   async submitAddons(viewer: Viewer, input: SubmitAddonsInput): Promise<Submission> {
     requireRole(viewer, 'developer');
     const submitter = viewer.sub;
-    const received = this.readReceived(input.submission);
+    const received = readReceived(input.submission, this.settings.maxSubmissionBytes);
     const outcome = await this.em.fork().transactional(async (tx) => {
       const sql = tx.getTransactionContext<Knex.Transaction>()!;
       // One user's submissions are counted and decided one at a time, on every replica.
       await sql.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`addons.submission-user:${submitter}`]);
-      const facts: KnownFacts = { network: null, repoId: null, form: null, ownerDid: ownerOf(received.value), contentHash: null, nonce: null };
+      const facts = noFacts(ownerOf(received.value));
       if (await this.isRateLimited(sql, submitter)) {
         const refusal = new SubmissionRefusal(
           'RATE_LIMITED',
@@ -79,18 +74,9 @@ export class SubmissionService {
         );
         return { refusal, id: await this.recordRejected(sql, submitter, facts, refusal, null) };
       }
-      await sql.raw('savepoint submission');
-      try {
-        const id = await this.accept(tx, sql, { ...viewer, sub: submitter }, received, input.network ?? null, facts);
-        await sql.raw('release savepoint submission');
-        return { id };
-      } catch (error) {
-        const refusal = toRefusal(error);
-        if (!refusal) throw error;
-        await sql.raw('rollback to savepoint submission');
-        tx.clear();
-        return { refusal, id: await this.recordRejected(sql, submitter, facts, refusal, received) };
-      }
+      const decided = await inSavepoint(tx, () => this.accept(tx, { ...viewer, sub: submitter }, received, input.network ?? null, facts));
+      if (decided.refusal) return { refusal: decided.refusal, id: await this.recordRejected(sql, submitter, facts, decided.refusal, received) };
+      return { id: decided.value };
     });
     if ('refusal' in outcome && outcome.refusal) {
       const { code, reason, message, field } = outcome.refusal;
@@ -99,49 +85,20 @@ export class SubmissionService {
     return this.em.fork().findOneOrFail(Submission, { id: outcome.id });
   }
 
-  /** Verifies, checks every rule in DESIGN's order, writes; answers the ACCEPTED row's id. */
-  private async accept(tx: EntityManager, sql: Knex.Transaction, viewer: Viewer & { sub: string }, received: Received, networkArgument: string | null, facts: KnownFacts): Promise<string> {
-    if (received.tooLarge) {
-      throw new SubmissionError('TOO_LARGE', `The submission is over ${this.settings.maxSubmissionBytes} bytes; real ones are about 500. Submit fewer addons at once.`);
-    }
-    const verified = await verifySubmission(received.value, this.keys, { limits: { maxSubmissionBytes: this.settings.maxSubmissionBytes } });
-    Object.assign(facts, { form: verified.form, ownerDid: verified.owner, contentHash: verified.contentHash, nonce: verified.form === 'ENVELOPE' ? verified.nonce : null });
-    const network = networkOf(verified, networkArgument);
-    facts.network = network;
-    const repo = await builtInRepo(sql, network);
-    facts.repoId = repo.repoId;
-    if (verified.form === 'LEGACY' && !this.settings.legacyNetworks.includes(network)) {
-      throw new SubmissionRefusal(
-        'FORBIDDEN',
-        'LEGACY_REFUSED',
-        `${network} accepts signed envelopes only (owner, addons with versions, network, nonce, expiry); the legacy form signs no network and no nonce. Sign an envelope.`,
-      );
-    }
-    // Replays, nonces and identities of one owner are decided one submission at a time.
-    await sql.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`addons.submission-owner:${verified.owner}`]);
-    if (await exists(sql, `select 1 from addons.submission where owner_did = ? and content_hash = ? and status = 'ACCEPTED'`, [verified.owner, verified.contentHash])) {
+  /** DESIGN's rules (`decideSubmission`), into the network's built-in repo; known content is a replay. Answers the ACCEPTED row's id. */
+  private async accept(tx: EntityManager, viewer: Viewer & { sub: string }, received: Received, networkArgument: string | null, facts: KnownFacts): Promise<string> {
+    const sql = tx.getTransactionContext<Knex.Transaction>()!;
+    const decision = await decideSubmission(tx, this.rules, received, (verified) => builtInRepo(sql, networkOf(verified, networkArgument)), { submitter: viewer, syncRunId: null }, facts);
+    if (decision.status === 'KNOWN') {
+      const { owner, contentHash } = decision.verified;
       throw new SubmissionRefusal(
         'CONFLICT',
         'REPLAY',
-        `This content was already accepted for ${verified.owner} (sha256 ${verified.contentHash}); a signature is not accepted twice, whatever its bytes. Sign the new content.`,
+        `This content was already accepted for ${owner} (sha256 ${contentHash}); a signature is not accepted twice, whatever its bytes. Sign the new content.`,
         'sig',
       );
     }
-    if (verified.form === 'ENVELOPE') {
-      // After the replay lookup: a replayed old envelope is a replay, not merely expired.
-      checkExpiry(verified.expiresAt, this.now());
-      if (await exists(sql, `select 1 from addons.submission where owner_did = ? and nonce = ? and status = 'ACCEPTED'`, [verified.owner, verified.nonce])) {
-        throw new SubmissionRefusal('CONFLICT', 'NONCE_REUSED', `The nonce ${verified.nonce} was already used by an accepted envelope of ${verified.owner}; sign with a fresh random nonce.`, 'nonce');
-      }
-    }
-    const submitter = viewer.sub;
-    const versionIds = await writeAcceptedAddons(tx, verified, repo, viewer);
-    const { rows } = await sql.raw<{ rows: Array<{ id: string }> }>(
-      `insert into addons.submission (network, repo_id, form, owner_did, submitter_sub, status, content_hash, nonce, body, body_truncated, version_ids)
-       values (?, ?, ?, ?, ?, 'ACCEPTED', ?, ?, ?, false, ?::uuid[]) returning id`,
-      [network, repo.repoId, verified.form, verified.owner, submitter, verified.contentHash, facts.nonce, received.body, versionIds],
-    );
-    return rows[0]!.id;
+    return decision.submissionId;
   }
 
   private async isRateLimited(sql: Knex.Transaction, submitter: string): Promise<boolean> {
@@ -176,16 +133,6 @@ export class SubmissionService {
       ],
     );
     return rows[0]!.id;
-  }
-
-  /** The submission as the log keeps it; its size is checked here, before any parsing. */
-  private readReceived(submission: unknown): Received {
-    const max = this.settings.maxSubmissionBytes;
-    const text = typeof submission === 'string' ? submission : (JSON.stringify(submission) ?? 'null');
-    const bytes = Buffer.byteLength(text, 'utf8');
-    const tooLarge = bytes > max;
-    const body = tooLarge ? Buffer.from(text, 'utf8').subarray(0, max).toString('utf8') : text;
-    return { value: tooLarge ? undefined : submission, body, bodyTruncated: tooLarge, tooLarge };
   }
 
   /**
@@ -253,15 +200,6 @@ export class SubmissionService {
   }
 }
 
-interface Received {
-  /** What the verifier reads; undefined when over the size cap (never parsed). */
-  value: unknown;
-  /** The text kept in the log, cut at the size cap. */
-  body: string;
-  bodyTruncated: boolean;
-  tooLarge: boolean;
-}
-
 /** The envelope's signed network, or a legacy submission's unsigned argument. */
 function networkOf(verified: VerifiedSubmission, argument: string | null): string {
   if (verified.form === 'ENVELOPE') {
@@ -283,11 +221,6 @@ async function builtInRepo(sql: Knex.Transaction, network: string): Promise<Netw
   );
   if (!rows[0]) throw new SubmissionRefusal('BAD_USER_INPUT', 'UNKNOWN_NETWORK', `No network ${JSON.stringify(network.slice(0, 40))} takes submissions here; use testnet or mainnet.`);
   return { repoId: rows[0].repo_id, network, defaultStatus: rows[0].default_status };
-}
-
-async function exists(sql: Knex.Transaction, query: string, bindings: unknown[]): Promise<boolean> {
-  const { rows } = await sql.raw<{ rows: unknown[] }>(query, bindings as Knex.RawBinding[]);
-  return rows.length > 0;
 }
 
 /** The owner DID of a submission that may not verify, for the log; null when none is readable. */

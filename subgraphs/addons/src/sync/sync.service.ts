@@ -16,8 +16,10 @@ import {
   type SyncRepoPayload,
   type Viewer,
 } from '@addon-platform/platform';
-import { SourceError, gitReader, helmReader, type SourceSnapshot, type UrlGuard } from '@addon-platform/sources';
+import { SourceError, addonIndexReader, gitReader, helmReader, type SourceSnapshot, type UrlGuard } from '@addon-platform/sources';
 import { inVisibleRepos } from '../repo-visibility.js';
+import type { SubmissionRules } from '../submissions/index.js';
+import { importAddonIndex } from './addon-index-import.js';
 import { CatalogStage, type SyncCounts } from './catalog-writer.js';
 import { readRepoSource, type RepoSource } from './repo-source.js';
 import { helmChartVersions, kubeVelaVersions, type SourceVersions } from './source-versions.js';
@@ -38,6 +40,8 @@ export class SyncService {
     private readonly em: EntityManager,
     private readonly cipher: CredentialCipher,
     private readonly guard: UrlGuard,
+    /** For ADDON_INDEX repos: the process's key resolver and the submission settings. */
+    private readonly indexRules: SubmissionRules,
   ) {}
 
   /** Queues a sync of a repo the viewer owns (operators: any); answers the active run if one is queued. */
@@ -103,7 +107,7 @@ export class SyncService {
       const queued = await tx.getConnection().execute<Array<{ repo_id: string }>>(
         `insert into addons.sync_run (repo_id, status, trigger)
          select s.repo_id, 'PENDING', 'SCHEDULED' from repos.repo_source s
-          where s.url is not null and s.type <> 'ADDON_INDEX'
+          where s.url is not null
             and not exists (select 1 from addons.sync_run r
                              where r.repo_id = s.repo_id and r.created_at > now() - make_interval(secs => ? / 1000.0))
          on conflict (repo_id) where status in ('PENDING', 'RUNNING') do nothing
@@ -127,7 +131,7 @@ export class SyncService {
       const source = await readRepoSource(this.em.fork(), this.cipher, run.repoId);
       if (!source) return await this.fail(run, 'The repo was deleted, or has no source to read, before the sync ran.');
       const etag = await this.lastEtag(source);
-      const read = await this.open(source, etag, job.signal);
+      const read = await this.open(source, run.id, etag, job.signal);
       // The catalog and the run's result commit together: a crash leaves neither, and the retry redoes
       // both. The source is read inside the transaction, straight into the staging table, so a worker
       // holds one batch of rows at a time, whatever the size of the source.
@@ -137,15 +141,13 @@ export class SyncService {
           await rememberSource(tx, source.repoId, etag, null);
           return;
         }
-        const stage = await CatalogStage.open(tx);
         const problems: SyncProblem[] = [];
         let rejected = 0;
-        for await (const entry of read.entries) {
-          await stage.add(entry.versions);
-          rejected += entry.problems.length;
-          for (const problem of entry.problems.slice(0, MAX_RECORDED_PROBLEMS - problems.length)) problems.push(problem);
-        }
-        const counts = await stage.write({ repoId: source.repoId, runId: run.id, defaultStatus: source.defaultStatus });
+        const reject = (problem: SyncProblem) => {
+          rejected += 1;
+          if (problems.length < MAX_RECORDED_PROBLEMS) problems.push(problem);
+        };
+        const counts = await read.write(tx, reject);
         await succeed(tx, run.id, { ...counts, rejected, problems, revision: read.revision });
         await rememberSource(tx, source.repoId, read.etag, read.revision);
       });
@@ -180,17 +182,25 @@ export class SyncService {
     return state?.etag ?? null;
   }
 
-  /** Opens the source with its reader; each entry (a chart, an addon directory) becomes catalog rows as it is read. */
-  private async open(source: RepoSource, etag: string | null, signal: AbortSignal): Promise<SourceSnapshot<SourceVersions>> {
+  /**
+   * Opens the source with its reader, and says how its entries are written: a chart or an addon
+   * directory becomes catalog rows as it is read; an addon-index entry is a signed submission, decided
+   * by the submission rules (ADR 012, "Index syncs").
+   */
+  private async open(source: RepoSource, runId: string, etag: string | null, signal: AbortSignal): Promise<OpenedSource> {
     const options = { guard: this.guard, etag, signal };
     switch (source.type) {
       case 'HELM':
-        return mapEntries(await helmReader.read(source.location, options), helmChartVersions);
+        return writingCatalog(mapEntries(await helmReader.read(source.location, options), helmChartVersions), source, runId);
       case 'GIT':
-        return mapEntries(await gitReader.read(source.location, options), kubeVelaVersions);
-      case 'ADDON_INDEX':
-        // Entries are signed submissions; importing them needs the signature verifier and the submission rules.
-        throw new SourceError('UPSTREAM_ERROR', 'Signed submissions from addon-index repos are not imported yet: that comes with submission verification.');
+        return writingCatalog(mapEntries(await gitReader.read(source.location, options), kubeVelaVersions), source, runId);
+      case 'ADDON_INDEX': {
+        const network = source.network;
+        if (network === null) throw new SourceError('MALFORMED', 'This ADDON_INDEX repo names no network; an operator sets one (testnet or mainnet).');
+        return writing(await addonIndexReader.read(source.location, options), (tx, entries, reject) =>
+          importAddonIndex(tx, this.indexRules, { repo: { repoId: source.repoId, network, defaultStatus: source.defaultStatus }, runId, reject }, entries),
+        );
+      }
     }
   }
 
@@ -238,6 +248,32 @@ async function rememberSource(em: EntityManager, repoId: string, etag: string | 
     'run',
     em.getTransactionContext(),
   );
+}
+
+/** A source read, and how its entries are written in the run's transaction. */
+type OpenedSource =
+  | { status: 'not-modified'; etag: string }
+  | { status: 'read'; etag: string | null; revision: string | null; write(tx: EntityManager, reject: (problem: SyncProblem) => void): Promise<SyncCounts> };
+
+function writing<Entry>(
+  snapshot: SourceSnapshot<Entry>,
+  write: (tx: EntityManager, entries: AsyncIterable<Entry>, reject: (problem: SyncProblem) => void) => Promise<SyncCounts>,
+): OpenedSource {
+  if (snapshot.status === 'not-modified') return snapshot;
+  const { entries, ...read } = snapshot;
+  return { ...read, write: (tx, reject) => write(tx, entries, reject) };
+}
+
+/** Catalog sources: staged as read, batch by batch, then written set-based (`CatalogStage`). */
+function writingCatalog(snapshot: SourceSnapshot<SourceVersions>, source: RepoSource, runId: string): OpenedSource {
+  return writing(snapshot, async (tx, entries, reject) => {
+    const stage = await CatalogStage.open(tx);
+    for await (const entry of entries) {
+      await stage.add(entry.versions);
+      entry.problems.forEach(reject);
+    }
+    return stage.write({ repoId: source.repoId, runId, defaultStatus: source.defaultStatus });
+  });
 }
 
 function mapEntries<Entry>(snapshot: SourceSnapshot<Entry>, toVersions: (entry: Entry) => SourceVersions): SourceSnapshot<SourceVersions> {
