@@ -2,7 +2,7 @@ import type { EntityName, FilterQuery, QueryOrder } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
 import type { Connection } from './connection.type.js';
-import { connectionOf, pageRows, readPageCursor, type PageKey } from './sql-page.js';
+import { afterCursor, connectionOf, pageRows, readPageCursor, type PageKey } from './sql-page.js';
 
 type OrderBy<T> = { [K in keyof T]?: `${QueryOrder.ASC | QueryOrder.DESC}` | 'asc' | 'desc' };
 
@@ -20,7 +20,6 @@ export async function paginate<T extends object>(
   orderBy: OrderBy<T>,
 ): Promise<Connection<T>> {
   const keys = entityPageKeys(em, entity, orderBy);
-  if (page.after !== undefined) readPageCursor(page.after, keys);
   const { sql, bindings } = em.createQueryBuilder(entity, 'e').select('*').where(where).getKnexQuery().toSQL();
   const rows = await pageRows(em, { sql, bindings }, keys, page);
   return { ...rows, edges: rows.edges.map(({ cursor, node }) => ({ cursor, node: em.map(entity, node as never) })) };
@@ -42,7 +41,7 @@ export async function paginateChildren<T extends object>(
   const keys = entityPageKeys(em, entity, orderBy);
   const descending = keys[0]!.descending ?? false;
   if (keys.some((key) => (key.descending ?? false) !== descending)) throw new Error('paginateChildren needs every ordering key in one direction');
-  const afterValues = page.after === undefined ? undefined : readPageCursor(page.after, keys);
+  const after = page.after === undefined ? undefined : afterCursor(keys, readPageCursor(page.after, keys), 'scoped');
 
   const parentColumn = entityPageKeys(em, entity, { [parent]: 'asc' } as OrderBy<T>)[0]!.column;
   const orderColumns = keys.map((key) => key.column);
@@ -55,9 +54,7 @@ export async function paginateChildren<T extends object>(
   const ranked = knex
     .select('scoped.*', knex.raw(`row_number() over (partition by ?? order by ${orderColumns.map(() => `?? ${descending ? 'desc' : 'asc'}`).join(', ')}) as __rank`, [parentColumn, ...orderColumns]))
     .from('scoped');
-  if (afterValues) {
-    ranked.whereRaw(`(${orderColumns.map(() => '??').join(', ')}) ${descending ? '<' : '>'} (${keys.map((key) => `?::${key.sqlType}`).join(', ')})`, [...orderColumns, ...afterValues] as never);
-  }
+  if (after) ranked.whereRaw(after.sql, after.bindings as never);
   const rows: Record<string, unknown>[] = await knex
     .with('scoped', scoped)
     .with('ranked', ranked)

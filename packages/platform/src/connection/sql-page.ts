@@ -33,19 +33,18 @@ export async function pageRows<Row extends Record<string, unknown>>(
   attach?: SqlText,
   prelude?: SqlText,
 ): Promise<Connection<Row>> {
-  const after = page.after === undefined ? undefined : readPageCursor(page.after, keys);
-  const column = (key: PageKey) => `m.${quoteIdentifier(key.column)}`;
+  const after = page.after === undefined ? undefined : afterCursor(keys, readPageCursor(page.after, keys), 'm');
   const orderOf = (alias: string) => keys.map((key) => `${alias}.${quoteIdentifier(key.column)} ${key.descending ? 'desc' : 'asc'}`).join(', ');
   const rows = await selectRows<Row & { __row: number | null; __total: string }>(em, {
     sql: `with ${prelude ? `${prelude.sql}, ` : ''}matched as not materialized (${matched.sql})
       select page.*, ${attach ? 'attached.*, ' : ''}total.__total
         from (select count(*) as __total from matched) total
         left join lateral (
-          select 1 as __row, m.* from matched m ${after ? `where ${afterCondition(keys, column).sql}` : ''}
+          select 1 as __row, m.* from matched m ${after ? `where ${after.sql}` : ''}
            order by ${orderOf('m')} limit ?) page on true
         ${attach ? `left join lateral (${attach.sql}) attached on page.__row is not null` : ''}
        order by ${orderOf('page')}`,
-    bindings: [...(prelude?.bindings ?? []), ...matched.bindings, ...(after ? afterCondition(keys, column).bindings(after) : []), page.first + 1, ...(attach?.bindings ?? [])],
+    bindings: [...(prelude?.bindings ?? []), ...matched.bindings, ...(after?.bindings ?? []), page.first + 1, ...(attach?.bindings ?? [])],
   });
   // With no row on the page the count still comes back, on one row whose page columns are null.
   const found = rows.filter((row) => row.__row !== null).map(({ __row, __total, ...node }) => node as unknown as Row);
@@ -76,15 +75,13 @@ export function connectionOf<Row extends Record<string, unknown>, Node>(
   };
 }
 
-/** Rows strictly after the cursor's: one row comparison when every key runs one way (an index can serve it), else key by key. */
-function afterCondition(keys: readonly PageKey[], column: (key: PageKey) => string): { sql: string; bindings: (values: unknown[]) => unknown[] } {
+/** Rows of `alias` strictly after the cursor's values: one row comparison when every key runs one way (an index can serve it), else key by key. */
+export function afterCursor(keys: readonly PageKey[], values: readonly unknown[], alias: string): SqlText {
+  const column = (key: PageKey) => `${alias}.${quoteIdentifier(key.column)}`;
   const value = (key: PageKey) => `?::${key.sqlType}`;
   const descending = keys[0]!.descending ?? false;
   if (keys.every((key) => (key.descending ?? false) === descending)) {
-    return {
-      sql: `(${keys.map(column).join(', ')}) ${descending ? '<' : '>'} (${keys.map(value).join(', ')})`,
-      bindings: (values) => values,
-    };
+    return { sql: `(${keys.map(column).join(', ')}) ${descending ? '<' : '>'} (${keys.map(value).join(', ')})`, bindings: values };
   }
   const alternatives = keys.map((key, index) => [
     ...keys.slice(0, index).map((earlier) => `${column(earlier)} = ${value(earlier)}`),
@@ -92,7 +89,7 @@ function afterCondition(keys: readonly PageKey[], column: (key: PageKey) => stri
   ]);
   return {
     sql: `(${alternatives.map((conditions) => conditions.join(' and ')).join(' or ')})`,
-    bindings: (values) => keys.flatMap((_, index) => values.slice(0, index + 1)),
+    bindings: keys.flatMap((_, index) => values.slice(0, index + 1)),
   };
 }
 
