@@ -71,6 +71,7 @@ export function createAddonsSubgraph(config: Pick<AddonsConfig, 'credentialKeys'
         versionsOfAddon: createChildConnectionLoader((addonIds, page) => versions.listVersionsOfAddons(viewer, addonIds, page)),
         auditOfVersion: createChildConnectionLoader((versionIds, page) => review.listAuditOfVersions(viewer, versionIds, page)),
         latestVersionOfAddon: new DataLoader((addonIds) => versions.latestVersionsOfAddons(viewer, addonIds)),
+        latestVersionsReadWithPage: new WeakMap(),
         availableVersionsOfAddon: new DataLoader((addonIds) => versions.availableVersionsOfAddons(viewer, addonIds)),
         syncRunsOfRepo: createChildConnectionLoader((repoIds, page) => sync.listRunsOfRepos(viewer, repoIds, page)),
         lastSyncOfRepo: new DataLoader((repoIds) => sync.lastRunsOfRepos(viewer, repoIds)),

@@ -109,6 +109,22 @@ describe('latestVersion and availableVersions over a list of addons', () => {
       { name: 'd-versionless', latestVersion: null, availableVersions: [] },
     ]);
   });
+
+  it('reads with the page only the latestVersion fields asked there, and a whole version wherever else it is asked', async () => {
+    const repo = await newRepo(platform.subgraphs.repos);
+    const addon = await addonIn(repo, { name: 'partial-read' });
+    const version = await versionOf(addon, '2.1.0');
+    const result = await query(
+      `query ($repoId: ID!, $id: ID!) {
+         addons(filter: { repoId: $repoId }) { edges { node { latestVersion { ... on AddonVersion { version } addon { name } } } } }
+         addon(id: $id) { latestVersion { id version status source urls launchable } }
+       }`,
+      { repoId: repo.id, id: addon.id },
+    );
+    expect(result.errors).toBeUndefined();
+    expect(result.data!.addons.edges).toEqual([{ node: { latestVersion: { version: '2.1.0', addon: { name: 'partial-read' } } } }]);
+    expect(result.data!.addon.latestVersion).toEqual({ id: version.id, version: '2.1.0', status: 'ACTIVE', source: expect.any(String), urls: expect.any(Array), launchable: expect.any(Boolean) });
+  });
 });
 
 describe('imageList', () => {

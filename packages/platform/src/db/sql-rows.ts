@@ -27,18 +27,23 @@ const selectLists = new WeakMap<object, Map<string, string>>();
  * property's name (`a.repo_id as "repoId"`), so a row is the entity's plain shape: PostgreSQL's
  * uuid, text, arrays, json, integers, booleans and timestamps arrive as the JavaScript values the
  * entity declares. For entities whose properties are plain columns; the rows are not managed.
- * With a `prefix`, each name carries it (`"latestVersion.id"`), to read a second entity in the same row.
+ * With a `prefix`, each name carries it (`"latestVersion.id"`), to read a second entity in the same row;
+ * with `only`, just the properties it names (a row that is then only part of an entity).
  */
-export function entityColumns<T extends object>(em: EntityManager, entity: EntityName<T>, alias: string, prefix = ''): string {
+export function entityColumns<T extends object>(em: EntityManager, entity: EntityName<T>, alias: string, prefix = '', only?: ReadonlySet<string>): string {
   const meta = em.getMetadata().get(entity);
+  const select = (properties: typeof meta.props) =>
+    properties
+      .filter((property) => property.persist !== false && property.fieldNames?.length === 1)
+      .map((property) => `${alias}.${quoteIdentifier(property.fieldNames[0]!)} as ${quoteIdentifier(prefix + property.name)}`)
+      .join(', ');
+  // Not kept: the sets come from operations, as many as clients care to write.
+  if (only) return select(meta.props.filter((property) => only.has(property.name)));
   let byAlias = selectLists.get(meta);
   if (!byAlias) selectLists.set(meta, (byAlias = new Map()));
   let list = byAlias.get(`${alias}:${prefix}`);
   if (!list) {
-    list = meta.props
-      .filter((property) => property.persist !== false && property.fieldNames?.length === 1)
-      .map((property) => `${alias}.${quoteIdentifier(property.fieldNames[0]!)} as ${quoteIdentifier(prefix + property.name)}`)
-      .join(', ');
+    list = select(meta.props);
     byAlias.set(`${alias}:${prefix}`, list);
   }
   return list;

@@ -17,10 +17,16 @@ import type { AddonVersion } from '../versions/addon-version.entity.js';
 import { Addon } from './addon.entity.js';
 import { AddonOrder, matchingAddons, type AddonFilter } from './addon-filter.js';
 
-/** A page of addons; with their latest versions when they were asked for, read in the same statement. */
+/**
+ * A page of addons; with each one's latest version when it was asked for, read in the same statement
+ * and only as far as asked (`Partial`: no other reader may take it for a whole version).
+ */
 export interface AddonPage extends Connection<Addon> {
-  latestVersions?: Map<string, AddonVersion | null>;
+  latestVersions?: Map<Addon, Partial<AddonVersion> | null>;
 }
+
+/** What the version's own field resolvers read, whatever the operation asks for. */
+const LATEST_VERSION_KEYS = ['id', 'addonId'];
 
 const LATEST = 'latestVersion.';
 
@@ -59,7 +65,7 @@ export class AddonService {
     filter: AddonFilter,
     order: AddonOrder,
     page: { first: number; after?: string },
-    include: { latestVersion?: boolean } = {},
+    include: { latestVersionFields?: ReadonlySet<string> } = {},
   ): Promise<AddonPage> {
     const query = readPrefixSearch(filter.search);
     if (order === AddonOrder.RELEVANCE && query === null) {
@@ -78,11 +84,13 @@ export class AddonService {
       PAGE_KEYS[order],
       page,
       // The page's addons are visible to the viewer, and so are their ACTIVE versions.
-      include.latestVersion ? latestVersionOf(this.em, 'page.id', 'v', undefined, LATEST) : undefined,
+      include.latestVersionFields
+        ? latestVersionOf(this.em, 'page.id', 'v', undefined, LATEST, new Set([...LATEST_VERSION_KEYS, ...include.latestVersionFields]))
+        : undefined,
       { sql: `visible_repos (repo_id) as materialized (${visibleRepos.sql})`, bindings: visibleRepos.bindings },
     );
-    if (!include.latestVersion) return rows as unknown as Connection<Addon>;
-    const latestVersions = new Map<string, AddonVersion | null>();
+    if (!include.latestVersionFields) return rows as unknown as Connection<Addon>;
+    const latestVersions = new Map<Addon, Partial<AddonVersion> | null>();
     // Every row has the same columns: split them once, then copy by name (objects of one shape).
     const columns = Object.keys(rows.edges[0]?.node ?? {});
     const addonColumns = columns.filter((column) => !column.startsWith(LATEST));
@@ -92,7 +100,7 @@ export class AddonService {
       for (const column of addonColumns) addon[column] = row[column];
       const latest: Record<string, unknown> = {};
       for (const [column, property] of latestColumns) latest[property] = row[column];
-      latestVersions.set(addon.id as string, latest.id === null ? null : (latest as unknown as AddonVersion));
+      latestVersions.set(addon as unknown as Addon, latest.id === null ? null : latest);
       return { cursor, node: addon as unknown as Addon };
     });
     return { ...rows, edges, latestVersions };

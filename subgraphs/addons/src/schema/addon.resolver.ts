@@ -1,6 +1,6 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, ID, Info, Query, Resolver, Root } from 'type-graphql';
-import { PageArgs, createConnectionType, readPageArgs, selectsPath, type ResolverRoot } from '@addon-platform/platform';
+import { PageArgs, createConnectionType, fieldsSelectedAt, readPageArgs, type ResolverRoot } from '@addon-platform/platform';
 import { Addon } from '../addons/addon.entity.js';
 import { AddonOrder } from '../addons/addon-filter.js';
 import { AddonVersion } from '../versions/addon-version.entity.js';
@@ -21,11 +21,12 @@ export class AddonResolver {
     @Arg('filter', () => AddonFilterInput, { nullable: true }) filter: AddonFilterInput | null,
     @Arg('orderBy', () => AddonOrder, { defaultValue: AddonOrder.NAME }) orderBy: AddonOrder,
     @Args() page: PageArgs,
-    @Ctx() { viewer, addons, latestVersionOfAddon }: AddonsContext,
+    @Ctx() { viewer, addons, latestVersionsReadWithPage }: AddonsContext,
     @Info() info: GraphQLResolveInfo,
   ) {
-    const connection = await addons.listAddons(viewer, filter ?? {}, orderBy, readPageArgs(page), { latestVersion: selectsPath(info, ['edges', 'node', 'latestVersion']) });
-    for (const [addonId, latest] of connection.latestVersions ?? []) latestVersionOfAddon.prime(addonId, latest);
+    const latestVersionFields = fieldsSelectedAt(info, ['edges', 'node', 'latestVersion']);
+    const connection = await addons.listAddons(viewer, filter ?? {}, orderBy, readPageArgs(page), { latestVersionFields });
+    for (const [addon, latest] of connection.latestVersions ?? []) latestVersionsReadWithPage.set(addon, latest);
     return connection;
   }
 
@@ -52,8 +53,9 @@ export class AddonResolver {
   }
 
   @FieldResolver(() => AddonVersion, { nullable: true, description: 'The newest ACTIVE version that is not a prerelease; null when there is none.' })
-  latestVersion(@Root() addon: ResolverRoot<Addon>, @Ctx() { latestVersionOfAddon }: AddonsContext) {
-    return latestVersionOfAddon.load(addon.id);
+  latestVersion(@Root() addon: ResolverRoot<Addon>, @Ctx() { latestVersionOfAddon, latestVersionsReadWithPage }: AddonsContext) {
+    const read = latestVersionsReadWithPage.get(addon);
+    return read !== undefined ? read : latestVersionOfAddon.load(addon.id);
   }
 
   @FieldResolver(() => [String], { description: 'The version strings of its ACTIVE versions, newest first, prereleases included.' })

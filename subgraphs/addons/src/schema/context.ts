@@ -30,6 +30,11 @@ export interface AddonsContext {
   /** `AddonVersion.audit`, batched likewise. */
   auditOfVersion: ChildPage<AddonVersionAuditEntry>;
   latestVersionOfAddon: DataLoader<string, AddonVersion | null>;
+  /**
+   * Addons of `addons` pages with their latest version read in the page's statement, only the fields
+   * the operation asks for there: for their own `latestVersion` alone, not for the loader's other users.
+   */
+  latestVersionsReadWithPage: WeakMap<object, Partial<AddonVersion> | null>;
   availableVersionsOfAddon: DataLoader<string, string[]>;
   /** `Repo.syncRuns`, batched likewise. */
   syncRunsOfRepo: ChildPage<SyncRun>;

@@ -16,11 +16,19 @@ const MAX_IMAGE_LIST_ADDONS = 100;
  * a plain version (ADR 010), for the addon whose id is the SQL expression `addonId`, with the
  * visibility condition given (none where the addon's own visibility already decides: an ACTIVE
  * version is visible exactly when its addon is). Its columns may carry a prefix, to sit beside the
- * addon's in one row. It reads one entry of the addon_version_active index.
+ * addon's in one row, and be limited to `only` those properties. It reads one entry of the
+ * addon_version_active index.
  */
-export function latestVersionOf(em: EntityManager, addonId: string, alias: string, visible: SqlText = { sql: '', bindings: [] }, prefix = ''): SqlText {
+export function latestVersionOf(
+  em: EntityManager,
+  addonId: string,
+  alias: string,
+  visible: SqlText = { sql: '', bindings: [] },
+  prefix = '',
+  only?: ReadonlySet<string>,
+): SqlText {
   return {
-    sql: `select ${entityColumns(em, AddonVersion, alias, prefix)} from addons.addon_version ${alias}
+    sql: `select ${entityColumns(em, AddonVersion, alias, prefix, only)} from addons.addon_version ${alias}
            where ${alias}.addon_id = ${addonId} and ${alias}.status = 'ACTIVE' and not ${alias}.prerelease${visible.sql}
            order by ${alias}.sort_key desc, ${alias}.id desc limit 1`,
     bindings: visible.bindings,
