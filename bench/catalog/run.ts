@@ -12,15 +12,15 @@
  * Afterwards the subgraph's SQL for the query is captured and explained. Everything stops by itself,
  * on success, failure, Ctrl-C, or after a deadline. Settings: see config.ts.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { mintToken, newCredentialKeys, type Env, type Viewer } from '@addon-platform/platform';
+import { mintToken, type Env, type Viewer } from '@addon-platform/platform';
 import { directCase, gatewayCase, verifyCases } from '../gateway/cases.js';
 import { waitForQuietCpus } from '../gateway/cpu-time.js';
 import { createBenchDatabase } from '../gateway/database.js';
+import { benchServerEnv, createRunControl } from '../gateway/run-control.js';
 import { pinThisProcess, readAllowedCpus } from '../gateway/processes.js';
 import type { ServerKind } from '../gateway/server-kinds.js';
 import { startServerProcess, type ServerProcess } from '../gateway/servers.js';
@@ -42,45 +42,17 @@ if (cpus.length < 2) throw new Error(`bench:catalog needs two CPUs (one for the 
 const [loadCpu, secondCpu] = cpus as [number, number];
 const serverCpus = config.layout === 'split' ? [secondCpu] : [loadCpu, secondCpu];
 
-const cleanups: (() => Promise<unknown>)[] = [];
-let cleaningUp: Promise<void> | undefined;
-const cleanUp = () =>
-  (cleaningUp ??= (async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => console.error('cleanup failed:', error));
-  })());
-const track = <T extends { stop(): Promise<unknown> }>(service: T): T => {
-  cleanups.push(() => service.stop());
-  return service;
-};
-const abort = (reason: string, exitCode: number) => {
-  console.error(`bench:catalog: ${reason}; stopping everything`);
-  void cleanUp().finally(() => process.exit(exitCode));
-};
-process.on('SIGINT', () => abort('interrupted', 130));
-process.on('SIGTERM', () => abort('terminated', 143));
-setTimeout(() => abort(`still running after ${config.deadlineSec} s (BENCH_DEADLINE_SEC)`, 1), config.deadlineSec * 1000).unref();
+const run = createRunControl('bench:catalog', config.deadlineSec * 1000, 'BENCH_DEADLINE_SEC');
+const track = run.track;
 
 try {
   // The embedded PostgreSQL, started from here, inherits the servers' CPUs.
   pinThisProcess(serverCpus);
   const database = track(await createBenchDatabase(process.env));
-  const gatewaySecret = randomBytes(32).toString('hex');
-  const jwtSecret = randomBytes(32).toString('hex');
-  // A minimal environment: an inherited SUBGRAPH_URL_* or PORT must not reach the servers. No job
-  // worker and no sync schedule: nothing but the bench's requests runs on the servers.
-  const env: Env = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    DATABASE_URL: database.url,
-    GATEWAY_SECRET: gatewaySecret,
-    JWT_SECRET: jwtSecret,
-    CREDENTIAL_KEYS: newCredentialKeys(),
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'warn',
-    PORT: '0',
-    JOB_CONCURRENCY: '0',
-    SYNC_INTERVAL_MS: '0',
-  };
+  // No job worker and no sync schedule: nothing but the bench's requests runs on the servers.
+  const env = benchServerEnv(database.url, { JOB_CONCURRENCY: '0', SYNC_INTERVAL_MS: '0' });
+  const gatewaySecret = env.GATEWAY_SECRET!;
+  const jwtSecret = env.JWT_SECRET!;
 
   log('starting the subgraphs (each applies its migrations)');
   // A folder per server: node writes one profile per thread (the loader hooks run in a thread of their own).
@@ -100,7 +72,7 @@ try {
 
   log('composing the supergraph and starting the gateway');
   const supergraphDir = await mkdtemp(join(tmpdir(), 'addon-platform-bench-catalog-'));
-  cleanups.push(() => rm(supergraphDir, { recursive: true, force: true }));
+  run.onCleanUp(() => rm(supergraphDir, { recursive: true, force: true }));
   const supergraphPath = join(supergraphDir, 'supergraph.graphql');
   await writeFile(supergraphPath, (await composeSupergraph({ repos: repos.graphqlUrl.href, addons: addons.graphqlUrl.href, runtimes: runtimes.graphqlUrl.href })).supergraphSdl);
   const gateway = await startServer('gateway', { ...env, SUPERGRAPH_PATH: supergraphPath });
@@ -176,10 +148,10 @@ try {
   if (!allMet) process.exitCode = 1;
 } catch (error) {
   // Once aborted, the run fails only because its servers are being stopped: nothing more to say.
-  if (!cleaningUp) console.error(error);
+  if (!run.aborted) console.error(error);
   process.exitCode = 1;
 } finally {
-  await cleanUp();
+  await run.cleanUp();
 }
 process.exit();
 

@@ -8,15 +8,15 @@
  * Every case's answer is verified before anything is measured. Everything stops by itself, on
  * success, failure, Ctrl-C, or after a deadline.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { mintToken, newCredentialKeys, type Env } from '@addon-platform/platform';
+import { mintToken, type Env } from '@addon-platform/platform';
 import { directCase, gatewayCase, verifyCases, type BenchCase } from './cases.js';
 import { readBenchConfig } from './config.js';
 import { waitForQuietCpus } from './cpu-time.js';
 import { createBenchDatabase } from './database.js';
+import { benchServerEnv, createRunControl } from './run-control.js';
 import { startLoadGenerator } from './load-generator.js';
 import { measureCase, primeCases, type CaseResult } from './measure.js';
 import { readPackageVersion } from './package-version.js';
@@ -35,43 +35,17 @@ const [loadCpu, serverCpu] = cpus as [number, number];
 const gatewayDir = join(REPO_ROOT, 'gateway');
 const hiveDir = join(REPO_ROOT, 'node_modules/@graphql-hive/gateway');
 
-const cleanups: (() => Promise<unknown>)[] = [];
-let cleaningUp: Promise<void> | undefined;
-const cleanUp = () =>
-  (cleaningUp ??= (async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => console.error('cleanup failed:', error));
-  })());
-const track = <T extends { stop(): Promise<unknown> }>(service: T): T => {
-  cleanups.push(() => service.stop());
-  return service;
-};
-const abort = (reason: string, exitCode: number) => {
-  console.error(`bench:gateway: ${reason}; stopping everything`);
-  void cleanUp().finally(() => process.exit(exitCode));
-};
-process.on('SIGINT', () => abort('interrupted', 130));
-process.on('SIGTERM', () => abort('terminated', 143));
 // Five cases of priming, warm-up, run and a wait for quiet CPUs, and two minutes to start and stop the servers.
 const deadlineMs = (5 * (config.primeSec + config.warmupSec + config.durationSec + 80) + 120) * 1000;
-setTimeout(() => abort(`still running after ${deadlineMs / 1000} s`, 1), deadlineMs).unref();
+const run = createRunControl('bench:gateway', deadlineMs);
+const track = run.track;
 
 try {
   pinThisProcess([serverCpu]);
   const database = track(await createBenchDatabase(process.env));
-  const gatewaySecret = randomBytes(32).toString('hex');
-  const jwtSecret = randomBytes(32).toString('hex');
-  // A minimal environment: an inherited SUBGRAPH_URL_* or PORT must not reach the servers.
-  const env: Env = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    DATABASE_URL: database.url,
-    GATEWAY_SECRET: gatewaySecret,
-    JWT_SECRET: jwtSecret,
-    CREDENTIAL_KEYS: newCredentialKeys(),
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'warn',
-    PORT: '0',
-  };
+  const env = benchServerEnv(database.url);
+  const gatewaySecret = env.GATEWAY_SECRET!;
+  const jwtSecret = env.JWT_SECRET!;
 
   log('migrating and seeding the database');
   const { repoId } = await seedBenchData(env);
@@ -88,7 +62,7 @@ try {
 
   log('composing the supergraph and starting the gateways');
   const supergraphDir = await mkdtemp(join(tmpdir(), 'addon-platform-bench-supergraph-'));
-  cleanups.push(() => rm(supergraphDir, { recursive: true, force: true }));
+  run.onCleanUp(() => rm(supergraphDir, { recursive: true, force: true }));
   const supergraphPath = join(supergraphDir, 'supergraph.graphql');
   await writeFile(supergraphPath, (await composeSupergraph({ repos: repos.graphqlUrl.href, addons: addons.graphqlUrl.href, runtimes: runtimes.graphqlUrl.href })).supergraphSdl);
   const ours = await startServer('gateway', { ...env, SUPERGRAPH_PATH: supergraphPath });
@@ -145,10 +119,10 @@ try {
   }
 } catch (error) {
   // Once aborted, the run fails only because its servers are being stopped: nothing more to say.
-  if (!cleaningUp) console.error(error);
+  if (!run.aborted) console.error(error);
   process.exitCode = 1;
 } finally {
-  await cleanUp();
+  await run.cleanUp();
 }
 process.exit();
 
