@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startKubernetesTestServer, type KubernetesTestServer } from '@addon-platform/kubernetes-test-server';
 import { mintToken, newCredentialKeys } from '@addon-platform/platform';
 import { createTestDatabase, deferred, freePort } from '@addon-platform/platform/testing';
 import {
@@ -23,13 +24,17 @@ import { postGraphQL } from './helpers/client.js';
 const PASSWORD = `pw-${randomBytes(12).toString('hex')}`;
 const TOKEN = `tok-${randomBytes(12).toString('hex')}`;
 const WRONG = `wrong-${randomBytes(12).toString('hex')}`;
-const FORMS = [PASSWORD, TOKEN, WRONG].flatMap((secret) => [
+// An environment's kubeconfig token, accepted by the Kubernetes test server, and a wrong one.
+const CLUSTER_TOKEN = `cluster-${randomBytes(12).toString('hex')}`;
+const CLUSTER_WRONG = `cluster-wrong-${randomBytes(12).toString('hex')}`;
+const FORMS = [PASSWORD, TOKEN, WRONG, CLUSTER_TOKEN, CLUSTER_WRONG].flatMap((secret) => [
   secret,
   Buffer.from(`reader:${secret}`).toString('base64'),
   Buffer.from(`x-access-token:${secret}`).toString('base64'),
 ]);
 
 let helm: FixtureHttpServer;
+let cluster: KubernetesTestServer;
 let catalog: TestGitRepository;
 let git: RunningGitServer;
 let database: { url: string; drop(): Promise<void> };
@@ -42,6 +47,8 @@ beforeAll(async () => {
   helm = await startFixtureHttpServer({
     routes: { '/index.yaml': { body: 'apiVersion: v1\nentries: {}\n', auth: { basic: { username: 'reader', password: PASSWORD } } } },
   });
+  cluster = await startKubernetesTestServer();
+  cluster.addToken(CLUSTER_TOKEN);
   catalog = await createGitRepository(join(import.meta.dirname, '../fixtures/kubevela-catalog'), { intoPath: 'addons' });
   git = await startGitHttpServer({ basePath: catalog.basePath, requireAuth: { username: 'x-access-token', password: TOKEN } });
   database = await createTestDatabase();
@@ -79,7 +86,7 @@ afterAll(async () => {
     platform.kill('SIGINT');
     await exited;
   }
-  await Promise.all([helm?.close(), git?.close(), catalog?.remove(), database?.drop()]);
+  await Promise.all([helm?.close(), git?.close(), catalog?.remove(), database?.drop(), cluster?.stop()]);
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
@@ -102,6 +109,24 @@ it('never answers with, nor logs, a credential it was given', async () => {
       variables: { input: { name: 'in-url', type: 'HELM', url: `http://reader:${PASSWORD}@127.0.0.1:1/`, visibility: 'PRIVATE' } },
     }),
   ];
+  const operator = await mintToken(jwtSecret, { sub: 'op', roles: ['operator'] });
+  const register = 'mutation ($input: RegisterEnvironmentInput!) { registerEnvironment(input: $input) { id hasCredential } }';
+  const environment = (name: string, kubeconfig: string) =>
+    postGraphQL(graphqlUrl, register, { token: operator, variables: { input: { name, kind: 'SIMULATED', kubeconfig, namespacePattern: 'tenant-{tenant}', tenants: { all: true } } } });
+  const environments = [
+    await environment('cluster-ok', cluster.kubeconfig({ token: CLUSTER_TOKEN })),
+    await environment('cluster-bad', cluster.kubeconfig({ token: CLUSTER_WRONG })),
+    // Malformed around the token: the refusal must not quote it.
+    await environment('cluster-broken', `users: [{name: u, user: {token: ${CLUSTER_TOKEN}, token-file: x}}]\nclusters: [`),
+  ];
+  expect(environments.map((answer) => answer.data?.registerEnvironment ?? answer.errors?.[0]?.extensions?.code)).toEqual([
+    { id: expect.any(String), hasCredential: true },
+    'BAD_USER_INPUT',
+    'BAD_USER_INPUT',
+  ]);
+  answers.push(...environments);
+  answers.push(await postGraphQL(graphqlUrl, '{ environments { edges { node { id hasCredential server } } } }', { token: operator }));
+
   const created = answers.slice(0, 4).map((answer) => answer.data?.createRepo ?? answer.errors?.[0]?.extensions?.code);
   expect(created).toEqual([{ id: expect.any(String), hasCredential: true }, 'BAD_USER_INPUT', { id: expect.any(String), hasCredential: true }, 'BAD_USER_INPUT']);
   expect(answers[4]!.data?.validateRepo.ok).toBe(false);

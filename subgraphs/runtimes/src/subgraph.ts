@@ -1,37 +1,49 @@
 import DataLoader from 'dataloader';
-import { buildFederatedSchema, createChildConnectionLoader, startSubgraph, type SubgraphDefinition } from '@addon-platform/platform';
+import { buildFederatedSchema, createChildConnectionLoader, createCredentialCipher, startSubgraph, type SubgraphDefinition } from '@addon-platform/platform';
 import type { RuntimesConfig } from './config.js';
+import { ClusterAccess } from './environments/cluster-access.js';
+import { Environment } from './environments/environment.entity.js';
+import { EnvironmentService } from './environments/environment.service.js';
 import { RuntimeInstance } from './instances/runtime-instance.entity.js';
 import { RuntimeInstanceService } from './instances/runtime-instance.service.js';
 import { Migration0001Runtimes } from './migrations/migration-0001-runtimes.js';
+import { Migration0002Environments } from './migrations/migration-0002-environments.js';
 import { resolveAddonReference } from './schema/addon.reference.js';
 import type { RuntimesContext } from './schema/context.js';
+import { EnvironmentResolver, resolveEnvironmentReference } from './schema/environment.resolver.js';
 import { AddonRuntimesResolver, RuntimeInstanceResolver, resolveRuntimeInstanceReference } from './schema/runtime-instance.resolver.js';
 
 export function buildRuntimesSchema() {
   return buildFederatedSchema<RuntimesContext>({
-    resolvers: [RuntimeInstanceResolver, AddonRuntimesResolver],
-    referenceResolvers: { RuntimeInstance: resolveRuntimeInstanceReference, Addon: resolveAddonReference },
+    resolvers: [RuntimeInstanceResolver, AddonRuntimesResolver, EnvironmentResolver],
+    referenceResolvers: { RuntimeInstance: resolveRuntimeInstanceReference, Addon: resolveAddonReference, Environment: resolveEnvironmentReference },
   });
 }
 
-export const runtimesSubgraph: SubgraphDefinition<RuntimesContext> = {
-  name: 'runtimes',
-  entities: [RuntimeInstance],
-  migrations: [Migration0001Runtimes],
-  buildSchema: buildRuntimesSchema,
-  createContext(em, { viewer, logger }) {
-    const instances = new RuntimeInstanceService(em);
-    return {
-      viewer,
-      logger,
-      instances,
-      instanceLoader: new DataLoader((ids) => instances.findVisibleInstances(viewer, ids)),
-      instancesOfAddon: createChildConnectionLoader((addonIds, page) => instances.listAddonsInstances(viewer, addonIds, page)),
-    };
-  },
-};
+export function createRuntimesSubgraph(config: Pick<RuntimesConfig, 'credentialKeys' | 'cluster'>): SubgraphDefinition<RuntimesContext> {
+  const cluster = new ClusterAccess(config.cluster);
+  const cipher = createCredentialCipher(config.credentialKeys);
+  return {
+    name: 'runtimes',
+    entities: [RuntimeInstance, Environment],
+    migrations: [Migration0001Runtimes, Migration0002Environments],
+    buildSchema: buildRuntimesSchema,
+    createContext(em, { viewer, logger }) {
+      const instances = new RuntimeInstanceService(em);
+      const environments = new EnvironmentService(em, cluster, cipher);
+      return {
+        viewer,
+        logger,
+        instances,
+        environments,
+        instanceLoader: new DataLoader((ids) => instances.findVisibleInstances(viewer, ids)),
+        environmentLoader: new DataLoader((ids) => environments.findVisibleEnvironments(viewer, ids)),
+        instancesOfAddon: createChildConnectionLoader((addonIds, page) => instances.listAddonsInstances(viewer, addonIds, page)),
+      };
+    },
+  };
+}
 
 export function startRuntimesSubgraph(config: RuntimesConfig) {
-  return startSubgraph(runtimesSubgraph, config);
+  return startSubgraph(createRuntimesSubgraph(config), config);
 }

@@ -102,3 +102,9 @@ export function newCredentialKeys(id = 'k1'): string {
  * opens it from `repos.repo_source`.
  */
 export const repoCredentialContext = (repoId: string) => `repo:${repoId}`;
+
+/**
+ * The context a runtime environment's kubeconfig is sealed under: the runtimes subgraph seals and
+ * opens it; nothing else reads it.
+ */
+export const environmentCredentialContext = (environmentId: string) => `environment:${environmentId}`;
