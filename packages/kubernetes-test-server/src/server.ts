@@ -120,11 +120,14 @@ export async function startKubernetesTestServer({
 
   const handle = async (request: IncomingMessage, response: ServerResponse, record: RecordedRequest) => {
     const url = new URL(request.url ?? '/', 'https://kubernetes-test-server');
+    const grant = grants.get(/^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1] ?? '');
+    // As the real API server: these answer anonymous requests, but a token that fails authentication
+    // is refused everywhere (it is not taken for anonymous).
+    if (request.headers.authorization !== undefined && !grant) return sendStatus(response, record, toFailure(401, 'Unauthorized'));
     if (['/version', '/healthz', '/livez', '/readyz'].includes(url.pathname)) {
       const body = url.pathname === '/version' ? { major: '1', minor: '31', gitVersion: 'v1.31.0-kubernetes-test-server', platform: 'linux/amd64' } : 'ok';
       return send(response, record, 200, body);
     }
-    const grant = grants.get(/^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1] ?? '');
     if (!grant) return sendStatus(response, record, toFailure(401, 'Unauthorized'));
     const route = readRoute(request.method ?? 'GET', url);
     if (!route) return sendStatus(response, record, toFailure(404, 'the server could not find the requested resource', {}));

@@ -1,4 +1,4 @@
-import { ApiException, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { ApiException, PatchStrategy, setHeaderOptions, VersionApi } from '@kubernetes/client-node';
 import { conditionOf, createNamespace, newDeployment, startTestCluster, startWatchRecorder, toKubeConfig, type TestCluster } from './helpers/clients.js';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { get } from 'node:https';
@@ -108,6 +108,11 @@ describe('Deployment rollouts, service proxy and access', () => {
     const wrongToken = toKubeConfig(cluster.server.kubeconfig({ token: 'not-a-token' })).makeApiClient(CoreV1Api);
     const unauthorized = await wrongToken.listNamespace().catch((error: ApiException<string>) => error);
     expect((unauthorized as ApiException<string>).code).toBe(401);
+    // /version answers anonymous callers, but a token that fails authentication is refused there too.
+    const wrongTokenVersion = toKubeConfig(cluster.server.kubeconfig({ token: 'not-a-token' })).makeApiClient(VersionApi);
+    expect(((await wrongTokenVersion.getCode().catch((error: ApiException<string>) => error)) as ApiException<string>).code).toBe(401);
+    const rightTokenVersion = toKubeConfig(cluster.server.kubeconfig()).makeApiClient(VersionApi);
+    await expect(rightTokenVersion.getCode()).resolves.toMatchObject({ major: '1' });
 
     cluster.server.addToken('tenant-b-token', { user: 'tenant-b', namespaces: ['tenant-b'] });
     const tenantB = toKubeConfig(cluster.server.kubeconfig({ token: 'tenant-b-token' })).makeApiClient(CoreV1Api);
