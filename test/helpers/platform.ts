@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mintToken, newCredentialKeys, type Env, type TokenClaims } from '@addon-platform/platform';
+import { createCredentialCipher, createEnvReader, mintToken, newCredentialKeys, readCredentialKeys, type Env, type TokenClaims } from '@addon-platform/platform';
 import { createTestDatabase } from '@addon-platform/platform/testing';
 import { startPlatform, type RunningPlatform } from '../../scripts/platform.js';
 
@@ -41,4 +41,9 @@ export async function startTestPlatform(options: { env?: Env; supergraphPath?: s
       await database.drop();
     },
   };
+}
+
+/** The cipher the platform builds from a `CREDENTIAL_KEYS` value (`id:base64[,…]`). */
+export function credentialCipherOf(keys: string) {
+  return createCredentialCipher(readCredentialKeys(createEnvReader('test', { CREDENTIAL_KEYS: keys })));
 }

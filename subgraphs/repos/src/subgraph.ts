@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { buildFederatedSchema, createCredentialCipher, startSubgraph, type SubgraphDefinition } from '@addon-platform/platform';
+import { buildFederatedSchema, createCredentialCipher, repoCredentialContext, startSubgraph, type SealedCredentials, type SubgraphDefinition } from '@addon-platform/platform';
 import { UrlGuard } from '@addon-platform/sources';
 import type { ReposConfig } from './config.js';
 import { Migration0001Repos } from './migrations/migration-0001-repos.js';
@@ -19,6 +19,9 @@ export function buildReposSchema() {
   });
 }
 
+/** Repos' registry credentials, sealed per repo (ADR 007). */
+export const REPO_CREDENTIALS: SealedCredentials = { entity: Repo, property: 'credentialSealed', contextOf: repoCredentialContext };
+
 export function createReposSubgraph(config: Pick<ReposConfig, 'credentialKeys' | 'urlGuard'>): SubgraphDefinition<ReposContext> {
   const sources = new RepoSourceCheck(new UrlGuard(config.urlGuard));
   const cipher = createCredentialCipher(config.credentialKeys);
@@ -26,6 +29,7 @@ export function createReposSubgraph(config: Pick<ReposConfig, 'credentialKeys' |
     name: 'repos',
     entities: [Repo, UserRepoSelector],
     migrations: [Migration0001Repos, Migration0002RepoSources],
+    sealedCredentials: [REPO_CREDENTIALS],
     buildSchema: buildReposSchema,
     createContext(em, { viewer, logger }) {
       const repos = new RepoService(em, sources, cipher);

@@ -1,9 +1,9 @@
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createCredentialCipher, createEnvReader, newCredentialKeys, readCredentialKeys, repoCredentialContext } from '@addon-platform/platform';
+import { newCredentialKeys, repoCredentialContext, resealCredentials } from '@addon-platform/platform';
 import { withClient } from '@addon-platform/platform/testing';
-import { resealRepoCredentials } from '@addon-platform/repos';
+import { REPO_CREDENTIALS } from '@addon-platform/repos';
 import {
   createGitRepository,
   startFixtureHttpServer,
@@ -13,7 +13,7 @@ import {
   type TestGitRepository,
 } from '@addon-platform/sources/testing';
 import { codesOf, postGraphQL, type GraphQLResult } from '../../../test/helpers/client.js';
-import { startTestPlatform, type TestPlatform } from '../../../test/helpers/platform.js';
+import { credentialCipherOf, startTestPlatform, type TestPlatform } from '../../../test/helpers/platform.js';
 
 /**
  * Repo management against real sources: a Helm index over HTTP and a KubeVela catalog over git, on a
@@ -112,10 +112,6 @@ function syncJobs(repoId: string): Promise<Array<{ payload: { repoId: string }; 
   );
 }
 
-function cipherOf(keys: string) {
-  return createCredentialCipher(readCredentialKeys(createEnvReader('test', { CREDENTIAL_KEYS: keys })));
-}
-
 function expectNoSecret(result: GraphQLResult): void {
   expect(JSON.stringify(result)).not.toContain(PASSWORD);
 }
@@ -148,7 +144,7 @@ describe('createRepo', () => {
 
     const [row] = await withClient(platform.databaseUrl, async (client) => (await client.query('select * from repos.repo_source where repo_id = $1', [repo.id])).rows);
     expect(JSON.stringify(row)).not.toContain(PASSWORD);
-    expect(JSON.parse(cipherOf(platform.credentialKeys).open(row.credential_sealed, repoCredentialContext(repo.id)))).toEqual({ kind: 'basic', username: 'reader', password: PASSWORD });
+    expect(JSON.parse(credentialCipherOf(platform.credentialKeys).open(row.credential_sealed, repoCredentialContext(repo.id)))).toEqual({ kind: 'basic', username: 'reader', password: PASSWORD });
     expect(row).toMatchObject({ type: 'HELM', providers: ['kubernetes'], default_status: 'DRAFT', path: null, ref: null });
   });
 
@@ -354,10 +350,10 @@ describe('credential key rotation', () => {
     const created = await gql(CREATE, { input: helmRepo({ url: `${helm.url}/locked`, credential: { username: 'reader', password: PASSWORD } }) }, developer);
     const id = created.data!.createRepo.id;
     const newKey = newCredentialKeys('k2');
-    const rotated = cipherOf(`${newKey},${platform.credentialKeys}`);
-    expect(await resealRepoCredentials(platform.subgraphs.repos.orm.em.fork(), rotated)).toBeGreaterThanOrEqual(1);
-    expect(await resealRepoCredentials(platform.subgraphs.repos.orm.em.fork(), rotated)).toBe(0);
+    const rotated = credentialCipherOf(`${newKey},${platform.credentialKeys}`);
+    expect(await resealCredentials(platform.subgraphs.repos.orm.em.fork(), REPO_CREDENTIALS, rotated)).toBeGreaterThanOrEqual(1);
+    expect(await resealCredentials(platform.subgraphs.repos.orm.em.fork(), REPO_CREDENTIALS, rotated)).toBe(0);
     const [row] = await withClient(platform.databaseUrl, async (client) => (await client.query('select credential_sealed from repos.repo where id = $1', [id])).rows);
-    expect(JSON.parse(cipherOf(newKey).open(row.credential_sealed, repoCredentialContext(id)))).toMatchObject({ password: PASSWORD });
+    expect(JSON.parse(credentialCipherOf(newKey).open(row.credential_sealed, repoCredentialContext(id)))).toMatchObject({ password: PASSWORD });
   });
 });

@@ -1,5 +1,5 @@
 export { readConfig, type RuntimesConfig } from './config.js';
-export { buildRuntimesSchema, createRuntimesSubgraph, startRuntimesSubgraph } from './subgraph.js';
+export { buildRuntimesSchema, createRuntimesSubgraph, ENVIRONMENT_CREDENTIALS, startRuntimesSubgraph } from './subgraph.js';
 export { RuntimeInstance, RuntimeInstanceKind, RuntimeInstanceStatus } from './instances/runtime-instance.entity.js';
 export { Environment, EnvironmentKind } from './environments/environment.entity.js';
 export { mayRunVersion, PROVIDERS_OF, type EnvironmentScope, type Fit, type Launcher } from './environments/environment-fit.js';

@@ -1,5 +1,13 @@
 import DataLoader from 'dataloader';
-import { buildFederatedSchema, createChildConnectionLoader, createCredentialCipher, startSubgraph, type SubgraphDefinition } from '@addon-platform/platform';
+import {
+  buildFederatedSchema,
+  createChildConnectionLoader,
+  createCredentialCipher,
+  environmentCredentialContext,
+  startSubgraph,
+  type SealedCredentials,
+  type SubgraphDefinition,
+} from '@addon-platform/platform';
 import type { RuntimesConfig } from './config.js';
 import { ClusterAccess } from './environments/cluster-access.js';
 import { Environment } from './environments/environment.entity.js';
@@ -20,6 +28,9 @@ export function buildRuntimesSchema() {
   });
 }
 
+/** Environments' kubeconfigs, sealed per environment (ADR 007, ADR 014). */
+export const ENVIRONMENT_CREDENTIALS: SealedCredentials = { entity: Environment, property: 'credentialSealed', contextOf: environmentCredentialContext };
+
 export function createRuntimesSubgraph(config: Pick<RuntimesConfig, 'credentialKeys' | 'cluster'>): SubgraphDefinition<RuntimesContext> {
   const cluster = new ClusterAccess(config.cluster);
   const cipher = createCredentialCipher(config.credentialKeys);
@@ -27,6 +38,7 @@ export function createRuntimesSubgraph(config: Pick<RuntimesConfig, 'credentialK
     name: 'runtimes',
     entities: [RuntimeInstance, Environment],
     migrations: [Migration0001Runtimes, Migration0002Environments],
+    sealedCredentials: [ENVIRONMENT_CREDENTIALS],
     buildSchema: buildRuntimesSchema,
     createContext(em, { viewer, logger }) {
       const instances = new RuntimeInstanceService(em);

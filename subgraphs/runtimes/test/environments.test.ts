@@ -4,9 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServerCertificates } from '@addon-platform/kubernetes-test-server';
 import { startKubernetesTestServer, type KubernetesTestServer } from '@addon-platform/kubernetes-test-server';
+import { environmentCredentialContext, newCredentialKeys, resealCredentials } from '@addon-platform/platform';
 import { withClient } from '@addon-platform/platform/testing';
+import { ENVIRONMENT_CREDENTIALS } from '@addon-platform/runtimes';
 import { codesOf, postGraphQL, type GraphQLResult } from '../../../test/helpers/client.js';
-import { startTestPlatform, type TestPlatform } from '../../../test/helpers/platform.js';
+import { credentialCipherOf, startTestPlatform, type TestPlatform } from '../../../test/helpers/platform.js';
 
 /**
  * Environments through the gateway, against the Kubernetes test server over HTTPS: its generated CA
@@ -201,6 +203,19 @@ describe('registerEnvironment', () => {
     const before = await countRows();
     await expectRefused(register({ name: first.data!.registerEnvironment.name }), 'CONFLICT', 'name', before);
     await expectRefused(register({ platform: true }), 'CONFLICT', 'platform', before);
+  });
+});
+
+describe('credential key rotation', () => {
+  it('re-seals every stored kubeconfig with the new key, after which the old key can go', async () => {
+    const { id } = (await register({})).data!.registerEnvironment;
+    const newKey = newCredentialKeys('k2');
+    const rotated = credentialCipherOf(`${newKey},${platform.credentialKeys}`);
+    expect(await resealCredentials(platform.subgraphs.runtimes.orm.em.fork(), ENVIRONMENT_CREDENTIALS, rotated)).toBeGreaterThanOrEqual(1);
+    expect(await resealCredentials(platform.subgraphs.runtimes.orm.em.fork(), ENVIRONMENT_CREDENTIALS, rotated)).toBe(0);
+    const [row] = await withClient(platform.databaseUrl, async (client) => (await client.query('select credential_sealed from runtimes.environment where id = $1', [id])).rows);
+    const opened = credentialCipherOf(newKey).open(row.credential_sealed, environmentCredentialContext(id));
+    expect(opened).toContain(cluster.token);
   });
 });
 

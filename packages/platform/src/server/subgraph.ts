@@ -6,6 +6,7 @@ import { createJwtVerifier } from '../auth/index.js';
 import { applyMigrations, createOrm, isDatabaseReachable, type EntityManager, type SubgraphOrm } from '../db/index.js';
 import { createJobQueue, startJobWorker, type JobHandler, type JobQueue, type JobWorker } from '../jobs/index.js';
 import { repeatEvery } from '../jobs/repeat.js';
+import type { SealedCredentials } from '../crypto/credential-rotation.js';
 import { createLogger, type Logger } from '../logger.js';
 import { createServiceMetrics } from '../metrics.js';
 import type { SubgraphConfig } from '../service-config.js';
@@ -24,6 +25,8 @@ export interface SubgraphDefinition<TContext extends BaseContext> {
   createTasks?(orm: SubgraphOrm, logger: Logger): Record<string, JobHandler<never>>;
   /** Work repeated in every replica (e.g. queueing due syncs); each must be safe to run concurrently. */
   createSchedules?(orm: SubgraphOrm, logger: Logger): Schedule[];
+  /** Its columns of sealed credentials, which `npm run credentials:rotate` re-seals (ADR 007). */
+  sealedCredentials?: SealedCredentials[];
 }
 
 export interface Schedule {
