@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts the platform as a new user would (`npm start`, no DATABASE_URL), creates a repo of a Helm index
-# served on loopback, reads it back through all three subgraphs, and stops it with SIGINT. Fails on any
-# error or unclean exit.
+# served on loopback, reads it back through all three subgraphs, finds the simulated environment, and
+# stops it with SIGINT. Fails on any error or unclean exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,6 +41,10 @@ id="$(node -e 'const r=JSON.parse(process.argv[1]); if (r.errors) { console.erro
 answer="$(gql "{\"query\":\"{ repo(id: \\\"$id\\\") { name addons { totalCount edges { node { name runtimes { totalCount } } } } } }\"}")"
 echo "$answer"
 node -e 'const r=JSON.parse(process.argv[1]); if (r.errors || r.data.repo.name !== "smoke" || r.data.repo.addons.totalCount !== 0) process.exit(1)' "$answer"
+# The simulated cluster npm start registers: one live SIMULATED environment, the platform's.
+envs="$(gql '{"query":"{ environments(filter: { kind: SIMULATED }, first: 10) { totalCount edges { node { name platform } } } }"}')"
+echo "$envs"
+node -e 'const r=JSON.parse(process.argv[1]); const e=r.data?.environments; if (r.errors || e.totalCount !== 1 || e.edges[0].node.name !== "simulated" || !e.edges[0].node.platform) process.exit(1)' "$envs"
 
 kill -INT -- "-$pid"
 # npm itself answers SIGINT with 130, as on Ctrl-C; what matters is that the platform stopped cleanly.
@@ -50,4 +54,4 @@ wait "$pid" || status=$?
 for _ in $(seq 1 60); do grep -q 'stopped cleanly' "$log" && break; sleep 0.5; done
 grep -q 'stopped cleanly' "$log" || { cat "$log"; echo "the platform did not stop cleanly within 30 s"; exit 1; }
 ! pgrep -f "$PLATFORM_DATA_DIR/postgres" >/dev/null || { echo "the embedded PostgreSQL is still running"; exit 1; }
-echo "smoke passed: npm start answered a federated query and stopped cleanly"
+echo "smoke passed: npm start answered a federated query, registered its simulated cluster and stopped cleanly"

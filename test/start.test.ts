@@ -1,5 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { get } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -42,6 +43,21 @@ async function mintLocalToken(dataDir: string): Promise<string> {
   return stdout.trim();
 }
 
+/** Whether the simulated cluster answers at `server` (its health endpoint; registration itself probed TLS and the token). */
+function answers(server: string): Promise<boolean> {
+  return new Promise((resolveAnswer) => {
+    // Loopback, the server's own per-start CA, which the test does not hold: only liveness is asked here.
+    const request = get(`${server}/healthz`, { rejectUnauthorized: false, timeout: 5_000 }, (response) => {
+      response.resume();
+      resolveAnswer(response.statusCode === 200);
+    });
+    request.on('error', () => resolveAnswer(false));
+    request.on('timeout', () => request.destroy());
+  });
+}
+
+const SIMULATED = '{ environments(filter: { name: "simulated" }, first: 10) { totalCount edges { node { id kind platform server hasCredential tenants { all } labels { key value } } } } }';
+
 describe('npm start on a fresh machine', () => {
   let dataDir: string;
   let charts: FixtureHttpServer;
@@ -58,7 +74,7 @@ describe('npm start on a fresh machine', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('starts on an empty data folder, keeps its data, and starts again on it after Ctrl-C', async () => {
+  it('starts on an empty data folder with a simulated cluster, keeps its data, and starts again on it after Ctrl-C', async () => {
     const env = {
       PLATFORM_DATA_DIR: dataDir,
       EMBEDDED_POSTGRES_PORT: String(await freePort()),
@@ -80,9 +96,22 @@ describe('npm start on a fresh machine', () => {
       { token, variables: { url: charts.url } },
     );
     expect(created.errors).toBeUndefined();
+    // The simulated cluster: registered through the runtimes API (probed, sealed), and saying what it is.
+    expect(first.output()).toContain('simulated cluster ready');
+    expect(first.output()).toContain('"action":"registered"');
+    expect(first.output()).toContain('Simulated cluster: environment "simulated" (kind SIMULATED');
+    const registered = (await postGraphQL(graphqlUrl, SIMULATED, { token })).data?.environments;
+    expect(registered).toMatchObject({
+      totalCount: 1,
+      edges: [{ node: { kind: 'SIMULATED', platform: true, hasCredential: true, tenants: { all: true }, labels: [{ key: 'simulated', value: 'true' }] } }],
+    });
+    const firstServer: string = registered.edges[0].node.server;
+    expect(firstServer).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    expect(await answers(firstServer)).toBe(true);
     first.child.kill('SIGINT');
     await expect(first.exit).resolves.toBe(0);
     expect(first.output()).toContain('stopped cleanly');
+    expect(await answers(firstServer)).toBe(false); // it stopped with the platform
 
     const second = await startPlatformProcess(env);
     running.push(second);
@@ -92,6 +121,12 @@ describe('npm start on a fresh machine', () => {
       token,
     });
     expect(read.data).toEqual({ repo: { name: 'kept', addons: { totalCount: 0 } } });
+    // The same environment, now with the new simulator's kubeconfig (its CA and token are new).
+    expect(second.output()).toContain('"action":"updated"');
+    const updated = (await postGraphQL(graphqlUrl, SIMULATED, { token })).data?.environments;
+    expect(updated).toMatchObject({ totalCount: 1, edges: [{ node: { id: registered.edges[0].node.id, kind: 'SIMULATED', platform: true } }] });
+    expect(updated.edges[0].node.server).not.toBe(firstServer);
+    expect(await answers(updated.edges[0].node.server)).toBe(true);
     second.child.kill('SIGINT');
     await expect(second.exit).resolves.toBe(0);
     expect(second.output()).toContain('stopped cleanly');

@@ -11,16 +11,18 @@ export interface ServerCertificates {
 }
 
 const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
-const DAY_MS = 24 * 60 * 60 * 1000;
+/** Ten years: `npm start` keeps one server (and its CA) for as long as it runs, and a start makes new ones. */
+const VALIDITY_MS = 10 * 365 * 24 * 60 * 60 * 1000;
 
 /**
- * A fresh CA and a server certificate it signs for `127.0.0.1` and `localhost`, valid for a day. ECDSA
- * P-256 keys take about a millisecond to make, so every server start gets its own.
+ * A fresh CA and a server certificate it signs for `127.0.0.1` and `localhost`, valid for ten years (the
+ * simulated cluster of `npm start` may run for weeks). ECDSA P-256 keys take about a millisecond to
+ * make, so every server start gets its own.
  */
 export async function createServerCertificates({ commonName = 'kubernetes-test-server' }: { commonName?: string } = {}): Promise<ServerCertificates> {
   x509.cryptoProvider.set(webcrypto as Crypto);
   const notBefore = new Date(Date.now() - 60_000);
-  const notAfter = new Date(Date.now() + DAY_MS);
+  const notAfter = new Date(Date.now() + VALIDITY_MS);
   const caKeys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
   const ca = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: toSerialNumber(),
