@@ -1,10 +1,10 @@
 import { AddonVersionStatus, type Addon, type AddonVersion } from '@addon-platform/addons';
 import { signSubgraphRequest } from '@addon-platform/platform';
-import { RepoVisibility, type Repo } from '@addon-platform/repos';
+import type { Repo } from '@addon-platform/repos';
 import { codesOf, postGraphQL } from '../../../test/helpers/client.js';
-import { newAddon, newAddonVersion, newRepo } from '../../../test/helpers/factories.js';
+import { newAddon, newAddonVersion } from '../../../test/helpers/factories.js';
 import { startTestPlatform, type TestPlatform } from '../../../test/helpers/platform.js';
-import { signInViewers, type MatrixViewer } from '../../../test/helpers/viewers.js';
+import { createMatrixRepos, signInViewers, type MatrixRepos, type MatrixViewer } from '../../../test/helpers/viewers.js';
 import { AddonVersionSource } from '../src/versions/addon-version.entity.js';
 
 /**
@@ -17,8 +17,8 @@ let platform: TestPlatform;
 const OWNER = 'catalog-owner';
 const SUBMITTER = 'catalog-submitter';
 
-type RepoKey = 'public' | 'private' | 'selected' | 'selectedTwoLabels';
-let repos: Record<RepoKey, Repo>;
+type RepoKey = keyof MatrixRepos;
+let repos: MatrixRepos;
 /** Per repo, one addon with an ACTIVE and a DRAFT version. */
 let addons: Record<RepoKey, { addon: Addon; active: AddonVersion; draft: AddonVersion }>;
 /** In the public repo, an addon with an ACTIVE version and a version SUBMITTED by another developer. */
@@ -81,17 +81,7 @@ let tokens: Map<string, string | undefined>;
 
 beforeAll(async () => {
   platform = await startTestPlatform();
-  const make = (visibility: RepoVisibility, labels: { key: string; value: string }[] = []) =>
-    newRepo(platform.subgraphs.repos, { visibility, labels, ownerSub: OWNER });
-  repos = {
-    public: await make(RepoVisibility.PUBLIC),
-    private: await make(RepoVisibility.PRIVATE, [{ key: 'team', value: 'blue' }]),
-    selected: await make(RepoVisibility.SELECTED, [{ key: 'team', value: 'blue' }]),
-    selectedTwoLabels: await make(RepoVisibility.SELECTED, [
-      { key: 'team', value: 'blue' },
-      { key: 'env', value: 'prod' },
-    ]),
-  };
+  repos = await createMatrixRepos(platform, OWNER);
   const catalog = platform.subgraphs.addons;
   addons = {} as typeof addons;
   for (const [key, repo] of Object.entries(repos) as [RepoKey, Repo][]) {

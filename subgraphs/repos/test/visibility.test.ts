@@ -1,15 +1,14 @@
 import { codesOf, postGraphQL } from '../../../test/helpers/client.js';
-import { newAddon, newRepo } from '../../../test/helpers/factories.js';
+import { newAddon } from '../../../test/helpers/factories.js';
 import { startTestPlatform, type TestPlatform } from '../../../test/helpers/platform.js';
-import { signInViewers, type MatrixViewer } from '../../../test/helpers/viewers.js';
-import { RepoVisibility, type Repo } from '@addon-platform/repos';
+import { createMatrixRepos, signInViewers, type MatrixRepos, type MatrixViewer } from '../../../test/helpers/viewers.js';
 
 /**
  * DESIGN's visibility rule, viewer by viewer against each visibility: PUBLIC to everyone, PRIVATE to
  * its owner and operators, SELECTED also to users holding a selector equal to one of its labels.
  */
 let platform: TestPlatform;
-let repos: Record<'public' | 'private' | 'selected' | 'selectedTwoLabels', Repo>;
+let repos: MatrixRepos;
 const OWNER = 'dev-owner';
 
 const viewers: Array<MatrixViewer & { sees: Array<keyof typeof repos> }> = [
@@ -48,17 +47,7 @@ let tokens: Map<string, string | undefined>;
 
 beforeAll(async () => {
   platform = await startTestPlatform();
-  const make = (visibility: RepoVisibility, labels: { key: string; value: string }[] = []) =>
-    newRepo(platform.subgraphs.repos, { visibility, labels, ownerSub: OWNER });
-  repos = {
-    public: await make(RepoVisibility.PUBLIC),
-    private: await make(RepoVisibility.PRIVATE, [{ key: 'team', value: 'blue' }]),
-    selected: await make(RepoVisibility.SELECTED, [{ key: 'team', value: 'blue' }]),
-    selectedTwoLabels: await make(RepoVisibility.SELECTED, [
-      { key: 'team', value: 'blue' },
-      { key: 'env', value: 'prod' },
-    ]),
-  };
+  repos = await createMatrixRepos(platform, OWNER);
   tokens = await signInViewers(platform, viewers);
 });
 afterAll(async () => {
