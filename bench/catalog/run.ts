@@ -45,7 +45,7 @@ const serverCpus = config.layout === 'split' ? [secondCpu] : [loadCpu, secondCpu
 const run = createRunControl('bench:catalog', config.deadlineSec * 1000, 'BENCH_DEADLINE_SEC');
 const track = run.track;
 
-try {
+await run.execute(async () => {
   // The embedded PostgreSQL, started from here, inherits the servers' CPUs.
   pinThisProcess(serverCpus);
   const database = track(await createBenchDatabase(process.env));
@@ -146,14 +146,7 @@ try {
     );
   }
   if (!allMet) process.exitCode = 1;
-} catch (error) {
-  // Once aborted, the run fails only because its servers are being stopped: nothing more to say.
-  if (!run.aborted) console.error(error);
-  process.exitCode = 1;
-} finally {
-  await run.cleanUp();
-}
-process.exit();
+});
 
 function log(message: string): void {
   console.error(`[bench:catalog] ${message}`);

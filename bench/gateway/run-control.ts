@@ -6,10 +6,11 @@ export interface RunControl {
   track<T extends { stop(): Promise<unknown> }>(service: T): T;
   /** Runs `cleanup` at clean-up, in reverse order of registration. */
   onCleanUp(cleanup: () => Promise<unknown>): void;
-  /** Runs every clean-up once; later calls wait for the same run. */
-  cleanUp(): Promise<void>;
-  /** Whether clean-up has begun: after an abort, the run's own errors are only its servers going away. */
-  readonly aborted: boolean;
+  /**
+   * Runs the bench's body: an error fails the run (printed, unless an abort caused it: then it is only
+   * the servers going away), then everything is stopped and the process exits with its exit code.
+   */
+  execute(body: () => Promise<void>): Promise<never>;
 }
 
 /**
@@ -38,9 +39,16 @@ export function createRunControl(name: string, deadlineMs: number, deadlineHint 
     onCleanUp(cleanup) {
       cleanups.push(cleanup);
     },
-    cleanUp,
-    get aborted() {
-      return cleaningUp !== undefined;
+    async execute(body) {
+      try {
+        await body();
+      } catch (error) {
+        if (cleaningUp === undefined) console.error(error);
+        process.exitCode = 1;
+      } finally {
+        await cleanUp();
+      }
+      process.exit();
     },
   };
 }

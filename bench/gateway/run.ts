@@ -40,7 +40,7 @@ const deadlineMs = (5 * (config.primeSec + config.warmupSec + config.durationSec
 const run = createRunControl('bench:gateway', deadlineMs);
 const track = run.track;
 
-try {
+await run.execute(async () => {
   pinThisProcess([serverCpu]);
   const database = track(await createBenchDatabase(process.env));
   const env = benchServerEnv(database.url);
@@ -117,14 +117,7 @@ try {
     console.error(`\n${failures} responses were errors or unexpected bodies: the figures above are not trustworthy.`);
     process.exitCode = 1;
   }
-} catch (error) {
-  // Once aborted, the run fails only because its servers are being stopped: nothing more to say.
-  if (!run.aborted) console.error(error);
-  process.exitCode = 1;
-} finally {
-  await run.cleanUp();
-}
-process.exit();
+});
 
 function log(message: string): void {
   console.error(`[bench:gateway] ${message}`);
