@@ -207,7 +207,8 @@ function toRandomName(length: number): string {
   return [...randomBytes(length)].map((byte) => NAME_ALPHABET[byte % NAME_ALPHABET.length]).join('');
 }
 
-function toStableJson(value: unknown): string {
+/** JSON with object keys sorted at every level, for comparing objects as values. */
+export function toStableJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(toStableJson).join(',')}]`;
   if (value && typeof value === 'object') {
     return `{${Object.keys(value)

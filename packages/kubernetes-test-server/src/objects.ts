@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { DeploymentController } from './deployment-controller.js';
-import { ownerDeploymentName } from './deployment-controller.js';
+import { ownerDeploymentName, toStableJson } from './deployment-controller.js';
 import { prepareObject } from './defaults.js';
 import { applyPatch, readPatchType } from './patch.js';
 import type { PodLifecycle } from './pod-lifecycle.js';
@@ -74,10 +74,12 @@ export function createObjectHandlers({ store, deployments, pods }: { store: Obje
     };
     let prepared = prepareObject(route.type, { ...next, metadata }, { nextClusterIp: clusterIp, existing: current });
     if (resource === 'namespaces') prepared = { ...prepared, status: current.status };
-    if (resource === 'deployments' && JSON.stringify(prepared.spec) !== JSON.stringify(current.spec)) {
+    // Compared as values, as the real server compares decoded objects: a client that sends the same
+    // fields in another order (client-node's serializer on create, a raw merge patch later) changes nothing.
+    if (resource === 'deployments' && toStableJson(prepared.spec) !== toStableJson(current.spec)) {
       prepared.metadata.generation = (current.metadata.generation ?? 1) + 1;
     }
-    if (JSON.stringify(prepared) === JSON.stringify(current)) return { code: 200, body: current };
+    if (toStableJson(prepared) === toStableJson(current)) return { code: 200, body: current };
     const stored = store.put(resource, prepared);
     afterWrite(resource, stored);
     return { code: 200, body: stored };

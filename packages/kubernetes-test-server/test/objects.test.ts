@@ -73,6 +73,13 @@ describe('objects through @kubernetes/client-node', () => {
     expect(scaled.metadata?.generation).toBe(2);
     expect(Number(scaled.metadata?.resourceVersion)).toBeGreaterThan(Number(labelled.metadata?.resourceVersion));
 
+    // The same spec with its fields in another order is no change (client-node orders a V1Container's fields image before name on create; a raw patch body keeps its own order).
+    const reordered = await cluster.apps.patchNamespacedDeployment(
+      { namespace: 'tenant-a', name: 'web', body: { spec: { template: { spec: { containers: [{ name: 'app', image: 'registry/web:1' }] } } } } },
+      mergePatch,
+    );
+    expect(reordered.metadata?.generation).toBe(2);
+
     // A patch that changes nothing stores nothing: no new resourceVersion, no watch event.
     await cluster.core.createNamespacedSecret({ namespace: 'tenant-a', body: { metadata: { name: 'config' } } });
     const first = await cluster.core.patchNamespacedSecret({ namespace: 'tenant-a', name: 'config', body: { metadata: { labels: { a: 'b' } } } }, mergePatch);
