@@ -1,6 +1,7 @@
-import { ApiException, CoreV1Api, KubeConfig, Observable, VersionApi, type ConfigurationOptions, type RequestContext, type ResponseContext } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, VersionApi } from '@kubernetes/client-node';
 import { domainError } from '@addon-platform/platform';
 import type { ClusterAccessConfig } from '../config.js';
+import { requestFailureOf, signalOptions } from '../driver/request-failure.js';
 import { readKubeconfig, toKubeConfig, type CheckedKubeconfig } from './kubeconfig.js';
 
 /** How an environment reaches its API server: a checked kubeconfig, or the pod's own credentials. */
@@ -54,18 +55,7 @@ export class ClusterAccess {
     });
     try {
       const kubeConfig = this.toKubeConfig(credential);
-      const options: ConfigurationOptions = {
-        middleware: [
-          {
-            pre: (context: RequestContext) => {
-              context.setSignal(abort.signal);
-              return new Observable(Promise.resolve(context));
-            },
-            post: (context: ResponseContext) => new Observable(Promise.resolve(context)),
-          },
-        ],
-        middlewareMergeStrategy: 'append',
-      };
+      const options = signalOptions(abort.signal);
       // /version proves the server is there and its TLS verifies; many clusters answer it without
       // credentials. Listing one Namespace proves the credentials, and the cluster-wide namespace
       // rights the driver needs to give each tenant its namespace.
@@ -86,22 +76,12 @@ class ProbeTimeout extends Error {}
 
 type ProbeFailure = 'TIMEOUT' | 'UNAUTHORIZED' | 'FORBIDDEN' | 'TLS' | 'UNREACHABLE' | 'UPSTREAM_ERROR' | 'CREDENTIAL_PLUGIN';
 
-const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS|ERR_SSL|EPROTO|HOSTNAME|ALTNAME/;
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ETIMEDOUT', 'EPIPE']);
-
 function reasonOf(error: unknown): ProbeFailure {
-  if (error instanceof ProbeTimeout || (error instanceof Error && error.name === 'AbortError')) return 'TIMEOUT';
-  if (error instanceof ApiException) {
-    if (error.code === 401) return 'UNAUTHORIZED';
-    if (error.code === 403) return 'FORBIDDEN';
-    return 'UPSTREAM_ERROR';
-  }
-  const code = errorCode(error);
-  if (code && TLS_CODES.test(code)) return 'TLS';
-  if (code && NETWORK_CODES.has(code)) return 'UNREACHABLE';
-  if (error instanceof Error && error.name === 'FetchError') return 'UNREACHABLE';
-  // Anything else failed before a request went out: the exec plugin, or the credentials themselves.
-  return 'CREDENTIAL_PLUGIN';
+  if (error instanceof ProbeTimeout) return 'TIMEOUT';
+  const failure = requestFailureOf(error);
+  if (failure.kind === 'HTTP') return failure.code === 401 ? 'UNAUTHORIZED' : failure.code === 403 ? 'FORBIDDEN' : 'UPSTREAM_ERROR';
+  // Anything else that failed before a request went out: the exec plugin, or the credentials themselves.
+  return failure.kind === 'CREDENTIALS' ? 'CREDENTIAL_PLUGIN' : failure.kind;
 }
 
 function describeFailure(error: unknown, timeoutMs: number): string {
@@ -117,19 +97,8 @@ function describeFailure(error: unknown, timeoutMs: number): string {
     case 'UNREACHABLE':
       return 'could not be reached (connection refused, reset or host not found); check the server URL';
     case 'UPSTREAM_ERROR':
-      return `answered with HTTP ${(error as ApiException<unknown>).code}; check that the URL is a Kubernetes API server`;
+      return `answered with HTTP ${(requestFailureOf(error) as { code: number }).code}; check that the URL is a Kubernetes API server`;
     default:
       return 'could not be called: the credentials could not be used (a failing exec plugin or unreadable certificate data)';
   }
-}
-
-/** node-fetch wraps the socket error: its own `code`, or the cause's. */
-function errorCode(error: unknown): string | undefined {
-  for (let current: unknown = error, depth = 0; current && depth < 4; depth += 1) {
-    const { code, errno, cause } = current as { code?: unknown; errno?: unknown; cause?: unknown };
-    if (typeof code === 'string') return code;
-    if (typeof errno === 'string') return errno;
-    current = cause;
-  }
-  return undefined;
 }
