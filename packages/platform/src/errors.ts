@@ -15,6 +15,7 @@ export const ERROR_CODES = {
   UPSTREAM_UNAVAILABLE: 'A registry, git host or cluster did not answer usefully; retry later.',
   PAYLOAD_TOO_LARGE: 'The request body exceeds the configured limit.',
   RATE_LIMITED: 'The viewer sent more of these than the configured limit allows in the window; retry after it.',
+  SUBSCRIPTION_BEHIND: 'The subscriber fell too far behind its live events and was ended; subscribe again with `after` set to the last cursor it received (`extensions.cursor`).',
   QUERY_TOO_COMPLEX: 'The operation is deeper or costlier than the configured limits allow.',
   INTERNAL_SERVER_ERROR: 'Something failed on our side; it has been logged.',
 } as const;

@@ -52,3 +52,45 @@ export function verifySubgraphRequest(
   }
   return { ok: true };
 }
+
+/**
+ * The graphql-ws `connection_init` payload the gateway opens a subscription socket with. A socket has
+ * no request of its own to sign after the upgrade, so the payload carries the signature of a `GET` of
+ * {@link SUBSCRIPTION_PATH} with an empty body and the forwarded Authorization, checked like any request.
+ */
+export type SignedConnectionInit = {
+  authorization?: string;
+  [SIGNATURE_HEADER]: string;
+  [TIMESTAMP_HEADER]: string;
+};
+
+export const SUBSCRIPTION_PATH = '/graphql';
+
+const connectionInitParts = (authorization: string | undefined): SignedParts => ({ method: 'GET', path: SUBSCRIPTION_PATH, body: '', authorization });
+
+/** The payload the gateway sends as `connection_init` to a subgraph, for the user's `Authorization` (absent when anonymous). */
+export function signConnectionInit(secret: string, authorization?: string, nowMs = Date.now()): SignedConnectionInit {
+  const headers = signSubgraphRequest(secret, connectionInitParts(authorization), nowMs);
+  return {
+    ...(authorization === undefined ? {} : { authorization }),
+    [SIGNATURE_HEADER]: headers[SIGNATURE_HEADER]!,
+    [TIMESTAMP_HEADER]: headers[TIMESTAMP_HEADER]!,
+  };
+}
+
+/** Checks a `connection_init` payload as {@link verifySubgraphRequest} checks a request; answers its Authorization too. */
+export function verifyConnectionInit(
+  secret: string,
+  payload: Readonly<Record<string, unknown>> | undefined,
+  options?: { nowMs?: number; maxSkewMs?: number },
+): SignatureCheck & { authorization?: string } {
+  const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+  const authorization = text(payload?.authorization);
+  const check = verifySubgraphRequest(
+    secret,
+    connectionInitParts(authorization),
+    { signature: text(payload?.[SIGNATURE_HEADER]), timestamp: text(payload?.[TIMESTAMP_HEADER]) },
+    options,
+  );
+  return check.ok ? { ok: true, authorization } : check;
+}

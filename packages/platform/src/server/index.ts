@@ -5,3 +5,4 @@ export * from './federated-schema.js';
 export * from './subgraph.js';
 export * from './process.js';
 export * from './resolver-root.js';
+export * from './subscription-server.js';

@@ -10,6 +10,7 @@ import type { Logger } from '../logger.js';
 import type { ServiceMetrics } from '../metrics.js';
 import { createApolloDefaults } from './apollo-defaults.js';
 import { closeServer, createHttpApp, createHttpErrorHandler, listen, sendHttpError, type RawBodyRequest } from './http-service.js';
+import { startSubscriptionServer } from './subscription-server.js';
 
 export interface RequestScope {
   viewer: Viewer;
@@ -44,7 +45,8 @@ export interface RunningService {
 
 /**
  * Serves one subgraph: Apollo Server on `/graphql` behind the gateway-signature check and the JWT
- * check, plus the health, readiness and metrics routes every service has.
+ * check, graphql-ws on the same path for subscriptions (checked the same way at `connection_init`),
+ * plus the health, readiness and metrics routes every service has.
  */
 export async function startSubgraphServer<TContext extends BaseContext>(
   options: SubgraphServerOptions<TContext>,
@@ -94,6 +96,7 @@ export async function startSubgraphServer<TContext extends BaseContext>(
     }),
   );
   app.use(createHttpErrorHandler(logger, maxBodyBytes));
+  const subscriptions = startSubscriptionServer({ server, schema, logger, metrics, gatewaySecret, jwt, context, maxPayloadBytes: maxBodyBytes, production });
 
   const url = await listen(server, host, port);
   logger.info({ url: url.href }, 'subgraph listening');
@@ -101,6 +104,8 @@ export async function startSubgraphServer<TContext extends BaseContext>(
     url,
     graphqlUrl: new URL('/graphql', url),
     async stop() {
+      // Open sockets would hold the HTTP server's close (and Apollo's drain) until they end.
+      await subscriptions.stop();
       await apollo.stop();
       await closeServer(server);
     },

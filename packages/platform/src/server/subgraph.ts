@@ -25,8 +25,17 @@ export interface SubgraphDefinition<TContext extends BaseContext> {
   createTasks?(orm: SubgraphOrm, logger: Logger): Record<string, JobHandler<never>>;
   /** Work repeated in every replica (e.g. queueing due syncs); each must be safe to run concurrently. */
   createSchedules?(orm: SubgraphOrm, logger: Logger): Schedule[];
+  /**
+   * Process-long services of its own (a LISTEN connection, say): started after migrations and before
+   * the server, stopped after the server and before the database connections close.
+   */
+  start?(orm: SubgraphOrm, logger: Logger): Promise<StartedService>;
   /** Its columns of sealed credentials, which `npm run credentials:rotate` re-seals (ADR 007). */
   sealedCredentials?: SealedCredentials[];
+}
+
+export interface StartedService {
+  stop(): Promise<void>;
 }
 
 export interface Schedule {
@@ -60,6 +69,7 @@ export async function startSubgraph<TContext extends BaseContext>(
   });
   let jobs: JobQueue | undefined;
   let worker: JobWorker | undefined;
+  let started: StartedService | undefined;
   const schedules: Array<{ stop(): Promise<void> }> = [];
   const stopSchedules = () => Promise.all(schedules.map((schedule) => schedule.stop()));
   try {
@@ -78,6 +88,7 @@ export async function startSubgraph<TContext extends BaseContext>(
         concurrency: config.jobConcurrency,
       });
     }
+    started = await definition.start?.(orm, logger);
     const service = await startSubgraphServer({
       schema: await definition.buildSchema(),
       host: config.host,
@@ -98,6 +109,7 @@ export async function startSubgraph<TContext extends BaseContext>(
       logger,
       async stop() {
         await service.stop();
+        await started?.stop();
         await stopSchedules();
         await worker?.stop();
         await queue.stop();
@@ -105,6 +117,7 @@ export async function startSubgraph<TContext extends BaseContext>(
       },
     };
   } catch (error) {
+    await started?.stop();
     await stopSchedules();
     await worker?.stop();
     await jobs?.stop();

@@ -1,0 +1,112 @@
+import type { Server } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { CloseCode } from 'graphql-ws';
+import { useServer, type Extra } from 'graphql-ws/use/ws';
+import { NoSchemaIntrospectionCustomRule, specifiedRules, validate, type GraphQLError, type GraphQLSchema } from 'graphql';
+import { WebSocketServer } from 'ws';
+import { ANONYMOUS, SUBSCRIPTION_PATH, verifyConnectionInit, type JwtVerifier, type Viewer } from '../auth/index.js';
+import { DomainError, createFormatError, domainError, toGraphQLError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { ServiceMetrics } from '../metrics.js';
+import type { RequestScope } from './subgraph-server.js';
+
+/**
+ * Close codes of a subgraph's subscription socket. A refused `connection_init` (no or a bad gateway
+ * signature, a signature outside the time window, a bad or expired token) closes with graphql-ws's
+ * Forbidden; a token that expires while the socket is open closes it with Unauthorized, after which
+ * the gateway reconnects with a fresh token and resubscribes from its cursors.
+ */
+export const SUBSCRIPTION_CLOSE = { refused: CloseCode.Forbidden, tokenExpired: CloseCode.Unauthorized } as const;
+
+export interface SubscriptionServerOptions<TContext> {
+  /** The HTTP server whose `/graphql` upgrades are taken. */
+  server: Server;
+  schema: GraphQLSchema;
+  logger: Logger;
+  metrics: ServiceMetrics;
+  gatewaySecret: string;
+  jwt: JwtVerifier;
+  context: (scope: RequestScope) => TContext | Promise<TContext>;
+  /** Largest message accepted, in bytes: the HTTP body limit. */
+  maxPayloadBytes: number;
+  production: boolean;
+}
+
+// setTimeout fires at once beyond this; a later expiry is re-armed when it fires.
+const LONGEST_TIMER_MS = 2 ** 31 - 1;
+// WebSocket close reasons are at most 123 bytes of UTF-8.
+const closeReason = (text: string) => Buffer.from(text).subarray(0, 123).toString('utf8').replace(/\uFFFD$/, '');
+
+/**
+ * graphql-ws on a subgraph's HTTP server, at the same path as HTTP GraphQL. Subscriptions only:
+ * queries and mutations keep their one way in, over HTTP. The socket is the gateway's, proven by the
+ * signed `connection_init` (see `signConnectionInit`); each subscription gets its context from the
+ * subgraph's context function, for the viewer of the forwarded token.
+ */
+export function startSubscriptionServer<TContext>(options: SubscriptionServerOptions<TContext>): { stop(): Promise<void> } {
+  const { server, schema, logger, metrics, gatewaySecret, jwt, context, maxPayloadBytes, production } = options;
+  const formatError = createFormatError((error) => logger.error({ err: error }, 'unexpected error in subscription'));
+  const formatErrors = (errors: readonly GraphQLError[]) => errors.map((error) => formatError(error.toJSON(), error));
+  const rules = production ? [...specifiedRules, NoSchemaIntrospectionCustomRule] : specifiedRules;
+  const expiryTimers = new Map<Extra['socket'], NodeJS.Timeout>();
+
+  const refuse = (extra: Extra, reason: string) => {
+    logger.warn({ reason }, 'refused a subscription socket');
+    extra.socket.close(SUBSCRIPTION_CLOSE.refused, closeReason(reason));
+    return false;
+  };
+  const closeAtExpiry = (socket: Extra['socket'], expiresAt: number) => {
+    const delayMs = expiresAt * 1000 - Date.now();
+    if (delayMs <= 0) {
+      socket.close(SUBSCRIPTION_CLOSE.tokenExpired, 'The token has expired; reconnect with a fresh one and resubscribe from your cursors.');
+      return;
+    }
+    expiryTimers.set(socket, setTimeout(() => closeAtExpiry(socket, expiresAt), Math.min(delayMs, LONGEST_TIMER_MS)));
+  };
+
+  const wss = new WebSocketServer({ server, path: SUBSCRIPTION_PATH, maxPayload: maxPayloadBytes });
+  const graphqlWs = useServer<Record<string, unknown>, { viewer: Viewer }>(
+    {
+      schema,
+      isProd: production,
+      validate: (validatedSchema, document) => validate(validatedSchema, document, rules),
+      execute: () => ({
+        errors: [toGraphQLError(domainError('BAD_USER_INPUT', 'Only subscriptions are served over WebSocket; send queries and mutations over HTTP.'))],
+      }),
+      async onConnect({ connectionParams, extra }) {
+        const check = verifyConnectionInit(gatewaySecret, connectionParams);
+        if (!check.ok) return refuse(extra, check.reason);
+        try {
+          extra.viewer = (await jwt.verifyHeader(check.authorization)) ?? ANONYMOUS;
+        } catch (error) {
+          if (error instanceof DomainError) return refuse(extra, error.message);
+          throw error;
+        }
+        if (extra.viewer.expiresAt !== undefined) closeAtExpiry(extra.socket, extra.viewer.expiresAt);
+        return true;
+      },
+      onClose({ extra }) {
+        clearTimeout(expiryTimers.get(extra.socket));
+        expiryTimers.delete(extra.socket);
+      },
+      context: ({ extra }, id) => {
+        const requestId = extra.request.headers['x-request-id'] ?? randomUUID();
+        return context({ viewer: extra.viewer ?? ANONYMOUS, logger: logger.child({ requestId, subscriptionId: id, sub: extra.viewer?.sub }) });
+      },
+      onOperation(_ctx, _id, _payload, _args, result) {
+        metrics.graphqlOperations.inc({ operation: 'subscription', outcome: 'errors' in result && result.errors?.length ? 'error' : 'ok' });
+      },
+      onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: formatErrors(result.errors) } : undefined),
+      onError: (_ctx, _id, _payload, errors) => formatErrors(errors),
+    },
+    wss,
+  );
+
+  return {
+    async stop() {
+      for (const timer of expiryTimers.values()) clearTimeout(timer);
+      expiryTimers.clear();
+      await graphqlWs.dispose();
+    },
+  };
+}
