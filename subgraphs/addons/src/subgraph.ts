@@ -12,12 +12,14 @@ import { UrlGuard } from '@addon-platform/sources';
 import { Addon } from './addons/addon.entity.js';
 import { AddonService } from './addons/addon.service.js';
 import type { AddonsConfig } from './config.js';
+import { ConfigSchemaService } from './config-schemas/config-schema.service.js';
 import { Migration0001Addons } from './migrations/migration-0001-addons.js';
 import { Migration0002Catalog } from './migrations/migration-0002-catalog.js';
 import { Migration0003CatalogQueries } from './migrations/migration-0003-catalog-queries.js';
 import { Migration0004VersionReview } from './migrations/migration-0004-version-review.js';
 import { Migration0005Submissions } from './migrations/migration-0005-submissions.js';
 import { Migration0006IndexSync } from './migrations/migration-0006-index-sync.js';
+import { Migration0007LaunchableVersionOrder } from './migrations/migration-0007-launchable-version-order.js';
 import { AddonResolver, RepoAddonsResolver, resolveAddonReference } from './schema/addon.resolver.js';
 import { AddonVersionResolver, resolveAddonVersionReference } from './schema/addon-version.resolver.js';
 import type { AddonsContext } from './schema/context.js';
@@ -50,7 +52,7 @@ export function createAddonsSubgraph(config: Pick<AddonsConfig, 'credentialKeys'
   return {
     name: 'addons',
     entities: [Addon, AddonVersion, AddonVersionAuditEntry, SyncRun, Submission, AddonIdentityTransfer],
-    migrations: [Migration0001Addons, Migration0002Catalog, Migration0003CatalogQueries, Migration0004VersionReview, Migration0005Submissions, Migration0006IndexSync],
+    migrations: [Migration0001Addons, Migration0002Catalog, Migration0003CatalogQueries, Migration0004VersionReview, Migration0005Submissions, Migration0006IndexSync, Migration0007LaunchableVersionOrder],
     buildSchema: buildAddonsSchema,
     createContext(em, { viewer, logger }) {
       const addons = new AddonService(em);
@@ -80,6 +82,8 @@ export function createAddonsSubgraph(config: Pick<AddonsConfig, 'credentialKeys'
     createTasks(orm) {
       return {
         syncRepo: (payload: SyncRepoPayload, job) => new SyncService(orm.em.fork(), cipher, guard, indexRules).runSync(payload, job),
+        // Unknown until checked: the payload comes from another subgraph.
+        recordConfigSchema: (payload: unknown, job) => new ConfigSchemaService(orm.em.fork()).record(payload, job.logger),
       };
     },
     createSchedules(orm, logger) {

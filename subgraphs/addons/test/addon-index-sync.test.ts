@@ -6,7 +6,8 @@ import { waitFor, withClient } from '@addon-platform/platform/testing';
 import { createGitRepository, startGitDaemon, type RunningGitServer, type TestGitRepository } from '@addon-platform/sources/testing';
 import { postGraphQL } from '../../../test/helpers/client.js';
 import { startTestPlatform, type TestPlatform } from '../../../test/helpers/platform.js';
-import { expiryIn, freshNonce, INDEX_DIR, queuedJobs, submitter, uniqueName } from './submission-helpers.js';
+import { configSchemaReadCommand } from '@addon-platform/platform';
+import { expiryIn, freshNonce, INDEX_DIR, queuedJobs, runJob, submitter, uniqueName } from './submission-helpers.js';
 
 /**
  * Syncs of git ADDON_INDEX repos (ADR 012, "Index syncs"): each entry of config.json's `drivers`
@@ -23,7 +24,8 @@ const RUN_FIELDS = 'id status added updated unchanged removed rejected failure e
 beforeAll(async () => {
   basePath = await mkdtemp(join(tmpdir(), 'addon-platform-index-sync-'));
   daemon = await startGitDaemon({ basePath });
-  platform = await startTestPlatform({ env: { URL_ALLOW_LIST: '127.0.0.1/32', SYNC_INTERVAL_MS: '0' } });
+  // The runtimes worker stays off: these tests read the jobs the sync sends it.
+  platform = await startTestPlatform({ env: { URL_ALLOW_LIST: '127.0.0.1/32', SYNC_INTERVAL_MS: '0' }, serviceEnv: { runtimes: { JOB_CONCURRENCY: '0' } } });
   operator = await platform.token({ sub: 'op', roles: ['operator'] });
 });
 afterAll(async () => {
@@ -208,6 +210,23 @@ describe('signed entries of test owners', () => {
 
     const replay = await client.submit(developer, JSON.stringify(second), 'testnet');
     expect(replay.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', reason: 'REPLAY' });
+  });
+
+  it('keeps the config schema its config service served when a sync reads the same entry again', async () => {
+    const repoId = await createIndexRepo(await indexRepository({ drivers: [legacy(uniqueName('schema-kept'), '1')] }));
+    const run = await finishedRun(repoId);
+    const launchOf = async () =>
+      (await query(`select v.id, v.launchable, v.not_launchable_reason, v.config_schema, v.config_schema_validated, v.updated_at from addons.addon_version v join addons.addon a on a.id = v.addon_id where a.repo_id = $1`, [repoId]))[0]!;
+    const listed = await launchOf();
+    expect(listed).toMatchObject({ launchable: false, not_launchable_reason: expect.stringMatching(/^Its config service has not served its config schema yet/) });
+
+    const schema = { type: 'object', properties: { port: { type: 'integer' } } };
+    await runJob(platform, configSchemaReadCommand(listed.id, schema, null));
+    const read = await launchOf();
+    expect(read).toMatchObject({ launchable: true, not_launchable_reason: null, config_schema: schema, config_schema_validated: true });
+
+    expect(await syncAgain(repoId, run.id)).toMatchObject({ status: 'SUCCEEDED', added: 0, updated: 0, unchanged: 1 });
+    expect(await launchOf()).toEqual(read);
   });
 
   it('rejects an entry with a changed byte, with its reason, and imports the rest', async () => {

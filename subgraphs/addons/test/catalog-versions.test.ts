@@ -180,7 +180,7 @@ describe('imageList', () => {
 });
 
 describe('the launchable_version view', () => {
-  it("publishes every version of a live repo with its addon and the repo's providers, and drops those of a deleted repo", async () => {
+  it("publishes every version of a live repo with its addon, the repo's providers and its place in the version order, and drops those of a deleted repo", async () => {
     const repo = await newRepo(platform.subgraphs.repos, { providers: ['kubernetes', 'simulated'] });
     const addon = await addonIn(repo, { name: 'witness' });
     const launchable = await versionOf(addon, '1.0.0', {
@@ -214,8 +214,12 @@ describe('the launchable_version view', () => {
         launchable: true,
         not_launchable_reason: null,
         providers: ['kubernetes', 'simulated'],
+        sort_key: launchable.sortKey,
+        revision: null,
       },
       expect.objectContaining({ version_id: draft.id, status: 'DRAFT', launchable: false, not_launchable_reason: expect.any(String), providers: ['kubernetes', 'simulated'] }),
     ]);
+    // Compared as bytes, as the runtimes subgraph compares them: 1.1.0 is newer than 1.0.0.
+    expect(Buffer.compare(Buffer.from(rows[1].sort_key), Buffer.from(rows[0].sort_key))).toBe(1);
   });
 });

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { withClient } from '@addon-platform/platform/testing';
+import { enqueueJob, type EnqueueOptions, type TaskName } from '@addon-platform/platform';
+import { waitFor, withClient } from '@addon-platform/platform/testing';
 import { postGraphQL, type GraphQLResult } from '../../../test/helpers/client.js';
 import type { TestPlatform } from '../../../test/helpers/platform.js';
 
@@ -76,6 +77,23 @@ export function queuedJobs(platform: TestPlatform, task: string): Promise<Array<
         [task],
       )
     ).rows,
+  );
+}
+
+/**
+ * Enqueues a job as its sender would and waits for a worker to finish it (a finished job leaves the
+ * queue); fails at once if its run threw.
+ */
+export async function runJob(platform: TestPlatform, command: { task: TaskName; payload: object; options?: EnqueueOptions }): Promise<void> {
+  const { id } = await withClient(platform.databaseUrl, (client) => enqueueJob(client, command.task, command.payload, command.options));
+  await waitFor(
+    () =>
+      withClient(platform.databaseUrl, async (client) => {
+        const [job] = (await client.query('select last_error from graphile_worker._private_jobs where id = $1', [id])).rows;
+        if (job?.last_error) throw new Error(`job ${command.task} failed: ${job.last_error}`);
+        return job === undefined;
+      }),
+    { description: `job ${command.task} ${id} to finish` },
   );
 }
 

@@ -67,6 +67,8 @@ describe('the testnet history replayed through submitAddons', () => {
     const witness = await withClient(platform.databaseUrl, async (db) => (await db.query(`select v.* from addons.addon_version v join addons.addon a on a.id = v.addon_id where a.name = $1`, [WITNESS])).rows);
     expect(witness).toEqual([expect.objectContaining({ config_image: 'https://hub.docker.com/repository/docker/carltraveler/witnessv0:latest', launchable: false })]);
     expect(witness[0].not_launchable_reason).toMatch(/web address/);
+    // No config service runs for it, so nothing is awaited from one.
+    expect(witness[0].not_launchable_reason).not.toMatch(/config service/);
   });
 });
 
@@ -86,7 +88,13 @@ describe('an accepted submission', () => {
     expect(result.errors).toBeUndefined();
     const versions = result.data!.submitAddons.versions;
     expect(versions).toEqual([
-      expect.objectContaining({ version: 'r1', configImage: 'registry.example.com/team/form:1.0', launchable: true, notLaunchableReason: null }),
+      // Not launchable until its config service has served the config schema (config-schemas.test.ts).
+      expect.objectContaining({
+        version: 'r1',
+        configImage: 'registry.example.com/team/form:1.0',
+        launchable: false,
+        notLaunchableReason: 'Its config service has not served its config schema yet; AddonVersion.configService shows how it is going.',
+      }),
       expect.objectContaining({ version: 'r1', configImage: null, launchable: true }),
     ]);
     const jobs = await queuedJobs(platform, 'runtimes.launchConfigService');

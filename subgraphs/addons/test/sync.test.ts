@@ -32,7 +32,8 @@ beforeAll(async () => {
   });
   catalog = await createGitRepository(join(FIXTURES, 'kubevela-catalog'), { intoPath: 'addons' });
   git = await startGitDaemon({ basePath: catalog.basePath });
-  platform = await startTestPlatform({ env: { URL_ALLOW_LIST: '127.0.0.1/32' } });
+  // The runtimes worker stays off: these tests read the jobs the sync sends it.
+  platform = await startTestPlatform({ env: { URL_ALLOW_LIST: '127.0.0.1/32' }, serviceEnv: { runtimes: { JOB_CONCURRENCY: '0' } } });
   operator = await platform.token({ sub: 'op', roles: ['operator'] });
 });
 afterAll(async () => {

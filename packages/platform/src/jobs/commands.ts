@@ -58,3 +58,24 @@ export function versionActivatedCommand(addonId: string, versionId: string): Job
     options: { serialQueue: `addon-versions:${addonId}` },
   };
 }
+
+export interface ConfigSchemaReadPayload {
+  versionId: string;
+  /** The JSON Schema of the version's configuration, as `GET /config` served it. */
+  configSchema: object;
+  /** The UI schema served beside it, if any. */
+  uiSchema: object | null;
+}
+
+/**
+ * "The config schema of version V is S", run by the addons subgraph: sent by the runtimes subgraph
+ * when the config service of V answered `GET /config`. V is not launchable until it has run. A newer
+ * read replaces one still waiting: one job per version.
+ */
+export function configSchemaReadCommand(versionId: string, configSchema: object, uiSchema: object | null): JobCommand<ConfigSchemaReadPayload> {
+  return {
+    task: 'addons.recordConfigSchema',
+    payload: { versionId, configSchema, uiSchema },
+    options: { jobKey: `config-schema:${versionId}` },
+  };
+}

@@ -78,7 +78,8 @@ export async function writeAcceptedAddons(tx: EntityManager, submission: Verifie
   for (const { addon, index, key } of entries) {
     const addonId = await upsertAddon(sql, repo.repoId, addon, bindings.get(key)?.addonId ?? undefined, submitterSub);
     const version = submission.form === 'LEGACY' ? await nextRevision(sql, addonId) : await checkedVersion(sql, addonId, addon, index);
-    const launch = launchabilityOf(addon.configImage, addon.runtimeImage);
+    // A new version: its config service, if it gets one, has served nothing yet.
+    const launch = launchabilityOf(addon.configImage, addon.runtimeImage, false);
     const versionId = randomUUID();
     await sql.raw(
       `insert into addons.addon_version (

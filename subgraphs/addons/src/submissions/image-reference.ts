@@ -19,15 +19,28 @@ export function whyNotPullable(image: string, field: string): string | null {
   return null;
 }
 
-/** What a submitted version can launch, and why not when it cannot. */
-export function launchabilityOf(configImage: string | null, runtimeImage: string | null): { launchable: boolean; notLaunchableReason: string | null; configServiceImage: string | null } {
+/** Why a version whose config service is running is not launchable until that service has answered. */
+const CONFIG_SCHEMA_PENDING = 'Its config service has not served its config schema yet; AddonVersion.configService shows how it is going.';
+
+/**
+ * What a submitted version can launch, and why not when it cannot. A pullable config image gets a
+ * config service, and launches wait for the schema it serves (`configSchemaRead`): configs are checked
+ * against it.
+ */
+export function launchabilityOf(
+  configImage: string | null,
+  runtimeImage: string | null,
+  configSchemaRead: boolean,
+): { launchable: boolean; notLaunchableReason: string | null; configServiceImage: string | null } {
   const configProblem = configImage === null ? null : whyNotPullable(configImage, 'configImage');
   const runtimeProblem = runtimeImage === null ? 'It names no runtimeImage, so it has nothing to launch; submit a new version that names one.' : whyNotPullable(runtimeImage, 'runtimeImage');
-  const problems = [runtimeProblem, configProblem].filter((problem): problem is string => problem !== null);
+  // Only a pullable config image gets a config service: the runtimes subgraph could not start the other.
+  const configServiceImage = configImage !== null && configProblem === null ? configImage : null;
+  const schemaProblem = configServiceImage !== null && !configSchemaRead ? CONFIG_SCHEMA_PENDING : null;
+  const problems = [runtimeProblem, configProblem, schemaProblem].filter((problem): problem is string => problem !== null);
   return {
     launchable: problems.length === 0,
     notLaunchableReason: problems.length === 0 ? null : problems.join(' '),
-    // Only a pullable config image gets a config service: the runtimes subgraph could not start the other.
-    configServiceImage: configImage !== null && configProblem === null ? configImage : null,
+    configServiceImage,
   };
 }

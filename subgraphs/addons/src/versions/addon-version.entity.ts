@@ -22,12 +22,14 @@ export enum AddonVersionSource {
 }
 registerEnumType(AddonVersionSource, { name: 'AddonVersionSource', description: 'Where a version came from: a repo sync or a signed submission.' });
 
-@ObjectType({ description: 'A VelaUX UI schema shipped with a KubeVela addon, by file name.' })
+@ObjectType({
+  description: 'A UI schema of the config form, by name: a VelaUX file shipped with a KubeVela addon (its file name), or the one its config service served (`config-service`).',
+})
 export class NamedUiSchema {
   @Field()
   name!: string;
 
-  @Field({ description: 'The file as written (YAML).' })
+  @Field({ description: 'As written: YAML for a VelaUX file, JSON for the one a config service served.' })
   content!: string;
 }
 
@@ -128,7 +130,7 @@ export class AddonVersion {
   configSchemaValidated!: boolean;
 
   @Property({ type: 'text', nullable: true })
-  @Field(() => String, { nullable: true, description: 'The schema as the source wrote it (e.g. parameter.cue).' })
+  @Field(() => String, { nullable: true, description: 'The schema as its source wrote it: parameter.cue for a KubeVela addon, JSON for one its config service served.' })
   configSchemaSource!: string | null;
 
   @Property({ type: 'json' })
