@@ -15,6 +15,8 @@ export interface PlatformOptions {
   supergraphPath?: string;
   /** Further settings, as environment variables, given to every service. */
   env?: Env;
+  /** Settings for one service only, over `env` (e.g. `{ runtimes: { JOB_CONCURRENCY: '0' } }`). */
+  serviceEnv?: Partial<Record<'gateway' | 'repos' | 'addons' | 'runtimes', Env>>;
 }
 
 export interface RunningPlatform {
@@ -30,13 +32,14 @@ export interface RunningPlatform {
  */
 export async function startPlatform(options: PlatformOptions): Promise<RunningPlatform> {
   const { ports = { gateway: 0, repos: 0, addons: 0, runtimes: 0 }, supergraphPath = 'schema/supergraph.graphql' } = options;
-  const env = (port: number): Env => ({
+  const env = (service: keyof typeof ports): Env => ({
     DATABASE_URL: options.databaseUrl,
     GATEWAY_SECRET: options.gatewaySecret,
     JWT_SECRET: options.jwtSecret,
     CREDENTIAL_KEYS: options.credentialKeys,
     ...options.env,
-    PORT: String(port),
+    ...options.serviceEnv?.[service],
+    PORT: String(ports[service]),
   });
   const started: { stop(): Promise<void> }[] = [];
   const track = <T extends { stop(): Promise<void> }>(service: T) => {
@@ -47,15 +50,15 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     for (const service of started) await service.stop();
   };
   try {
-    const repos = track(await startReposSubgraph(readReposConfig(env(ports.repos))));
+    const repos = track(await startReposSubgraph(readReposConfig(env('repos'))));
     const [addons, runtimes] = await Promise.all([
-      startAddonsSubgraph(readAddonsConfig(env(ports.addons))).then(track),
-      startRuntimesSubgraph(readRuntimesConfig(env(ports.runtimes))).then(track),
+      startAddonsSubgraph(readAddonsConfig(env('addons'))).then(track),
+      startRuntimesSubgraph(readRuntimesConfig(env('runtimes'))).then(track),
     ]);
     const gateway = track(
       await startGateway(
         readGatewayConfig({
-          ...env(ports.gateway),
+          ...env('gateway'),
           SUPERGRAPH_PATH: supergraphPath,
           SUBGRAPH_URL_REPOS: repos.graphqlUrl.href,
           SUBGRAPH_URL_ADDONS: addons.graphqlUrl.href,

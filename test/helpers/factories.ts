@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Addon, AddonVersion, AddonVersionSource, AddonVersionStatus, parseVersion, versionSortKey } from '@addon-platform/addons';
 import type { RunningSubgraph } from '@addon-platform/platform';
 import { DefaultVersionStatus, Repo, RepoType, RepoVisibility } from '@addon-platform/repos';
-import { RuntimeInstance, RuntimeInstanceKind, RuntimeInstanceStatus } from '@addon-platform/runtimes';
+import { Environment, EnvironmentKind, RuntimeInstance, RuntimeInstanceKind, RuntimeInstanceStatus, UpgradePolicy } from '@addon-platform/runtimes';
 // The package's front door exports neither the version order nor the source enum; the factory keys
 // versions exactly as a sync does.
 
@@ -102,16 +102,60 @@ export async function newAddonVersion(
   return version;
 }
 
+/**
+ * A SIMULATED environment for instances written by {@link newRuntimeInstance}; it reaches no cluster,
+ * so only rows that no job acts on should name it.
+ */
+export async function newEnvironment(runtimes: RunningSubgraph, overrides: Partial<Environment> = {}): Promise<Environment> {
+  const em = runtimes.orm.em.fork();
+  const now = new Date();
+  const environment = em.create(Environment, {
+    id: randomUUID(),
+    name: uniqueName('environment'),
+    kind: EnvironmentKind.SIMULATED,
+    inCluster: true,
+    credentialSealed: null,
+    server: null,
+    namespacePattern: 'tenant-{tenant}',
+    tenantsAll: true,
+    tenants: [],
+    labels: [],
+    isPlatform: false,
+    createdBy: 'operator-1',
+    createdAt: now,
+    updatedAt: now,
+    deletedAt: null,
+    ...overrides,
+  });
+  await em.flush();
+  return environment;
+}
+
+/** An instance row as if a launch had run, without its operation and events. */
 export async function newRuntimeInstance(
   runtimes: RunningSubgraph,
   overrides: Partial<RuntimeInstance> & { addonId: string; tenant: string },
 ): Promise<RuntimeInstance> {
   const em = runtimes.orm.em.fork();
   const now = new Date();
+  const id = randomUUID();
+  const name = overrides.name ?? uniqueName('instance');
+  const environmentId = overrides.environmentId ?? (await newEnvironment(runtimes)).id;
   const instance = em.create(RuntimeInstance, {
-    name: uniqueName('instance'),
+    id,
+    name,
     kind: RuntimeInstanceKind.TENANT,
     status: RuntimeInstanceStatus.RUNNING,
+    versionId: randomUUID(),
+    environmentId,
+    namespace: `tenant-${overrides.tenant}`,
+    objectName: `rt-${name.slice(0, 50)}-${id.slice(0, 8)}`,
+    config: {},
+    upgradePolicy: UpgradePolicy.MANUAL,
+    url: null,
+    createdBy: 'tenant-user',
+    eventSequence: '0',
+    operationId: null,
     createdAt: now,
     updatedAt: now,
     ...overrides,

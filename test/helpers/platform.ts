@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { createCredentialCipher, createEnvReader, mintToken, newCredentialKeys, readCredentialKeys, type Env, type TokenClaims } from '@addon-platform/platform';
+import { createCredentialCipher, createEnvReader, mintToken, newCredentialKeys, readCredentialKeys, type TokenClaims } from '@addon-platform/platform';
 import { createTestDatabase } from '@addon-platform/platform/testing';
-import { startPlatform, type RunningPlatform } from '../../scripts/platform.js';
+import { startPlatform, type PlatformOptions, type RunningPlatform } from '../../scripts/platform.js';
 
 export interface TestPlatform extends RunningPlatform {
   databaseUrl: string;
@@ -13,7 +13,7 @@ export interface TestPlatform extends RunningPlatform {
 }
 
 /** The whole platform on free ports over a fresh database; `stop()` also drops the database. */
-export async function startTestPlatform(options: { env?: Env; supergraphPath?: string } = {}): Promise<TestPlatform> {
+export async function startTestPlatform(options: Pick<PlatformOptions, 'env' | 'serviceEnv' | 'supergraphPath'> = {}): Promise<TestPlatform> {
   const database = await createTestDatabase();
   const gatewaySecret = randomBytes(32).toString('hex');
   const jwtSecret = randomBytes(32).toString('hex');
@@ -25,6 +25,7 @@ export async function startTestPlatform(options: { env?: Env; supergraphPath?: s
     credentialKeys,
     supergraphPath: options.supergraphPath,
     env: { LOG_LEVEL: 'silent', ...options.env },
+    serviceEnv: options.serviceEnv,
   }).catch(async (error: unknown) => {
     await database.drop();
     throw error;

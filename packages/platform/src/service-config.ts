@@ -50,7 +50,7 @@ export interface SubgraphConfig extends CommonConfig {
   databaseUrl: string;
   /** `DB_POOL_MAX`: connections this process may hold. Default 10. */
   dbPoolMax: number;
-  /** `JOB_CONCURRENCY`: jobs of its queue this process runs at once. Default 4; 0 runs none (an API-only replica). */
+  /** `JOB_CONCURRENCY`: jobs of its queue this process runs at once. Default 4 (runtimes: 20); 0 runs none (an API-only replica). */
   jobConcurrency: number;
 }
 
@@ -63,12 +63,13 @@ export function readSubgraphConfig<More extends object = object>(
   env: Env,
   defaultPort: number,
   readMore?: (read: EnvReader) => More,
+  defaults: { jobConcurrency?: number } = {},
 ): SubgraphConfig & More {
   const read = createEnvReader(component, env);
   const common = readCommonConfig(read, defaultPort);
   const databaseUrl = read.requiredString('DATABASE_URL', 'postgres://user:password@host:5432/database');
   const dbPoolMax = read.integer('DB_POOL_MAX', 10, { min: 1, max: 1000 });
-  const jobConcurrency = read.integer('JOB_CONCURRENCY', 4, { min: 0, max: 100 });
+  const jobConcurrency = read.integer('JOB_CONCURRENCY', defaults.jobConcurrency ?? 4, { min: 0, max: 100 });
   const more = readMore?.(read) ?? ({} as More);
   read.done();
   return { ...common, databaseUrl, dbPoolMax, jobConcurrency, ...more };

@@ -15,6 +15,7 @@ import {
   type EntityManager,
   type Viewer,
 } from '@addon-platform/platform';
+import { ConfigServices } from '../instances/config-services.js';
 import type { ClusterAccess, ClusterCredential } from './cluster-access.js';
 import { Environment, EnvironmentKind } from './environment.entity.js';
 import { readLabels, readName, readTenants, type LabelInput, type TenantsInput } from './environment-fields.js';
@@ -122,6 +123,7 @@ export class EnvironmentService {
       deletedAt: null,
     });
     await this.save(environment);
+    if (isPlatform) await ConfigServices.queueWaiting(this.em);
     return environment;
   }
 
@@ -149,6 +151,7 @@ export class EnvironmentService {
     if (credential) Object.assign(environment, this.toStored(environment.id, credential));
     environment.updatedAt = new Date();
     await this.save(environment);
+    if (isPlatform) await ConfigServices.queueWaiting(this.em);
     return environment;
   }
 

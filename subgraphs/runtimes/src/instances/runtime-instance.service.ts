@@ -11,7 +11,8 @@ import {
   type EntityManager,
   type Viewer,
 } from '@addon-platform/platform';
-import { RuntimeInstance } from './runtime-instance.entity.js';
+import { RuntimeInstance, RuntimeInstanceKind } from './runtime-instance.entity.js';
+import { RuntimeOperationRun } from './runtime-operation.entity.js';
 
 /**
  * Instances the viewer may see: its tenant's, or all for operators; null when it may see none (anonymous,
@@ -19,7 +20,8 @@ import { RuntimeInstance } from './runtime-instance.entity.js';
  */
 function ownedBy(viewer: Viewer): FilterQuery<RuntimeInstance> | null {
   if (isOperator(viewer)) return {};
-  return viewer.tenant ? { tenant: viewer.tenant } : null;
+  // Config services belong to the platform, whatever its tenant string: no tenant's token reaches them.
+  return viewer.tenant ? { tenant: viewer.tenant, kind: RuntimeInstanceKind.TENANT } : null;
 }
 
 const NEWEST_FIRST = { createdAt: 'desc', id: 'desc' } as const;
@@ -46,6 +48,18 @@ export class RuntimeInstanceService {
     const scope = ownedBy(viewer);
     if (!scope) return addonIds.map(() => emptyConnection());
     return paginateChildren(this.em, RuntimeInstance, { parent: 'addonId', parentIds: addonIds, where: scope, page, orderBy: NEWEST_FIRST });
+  }
+
+  /** The viewer's instances running each version, a page per version, newest first; in one query. */
+  async listVersionsInstances(viewer: Viewer, versionIds: readonly string[], page: { first: number; after?: string }): Promise<Connection<RuntimeInstance>[]> {
+    const scope = ownedBy(viewer);
+    if (!scope) return versionIds.map(() => emptyConnection());
+    return paginateChildren(this.em, RuntimeInstance, { parent: 'versionId', parentIds: versionIds, where: scope, page, orderBy: NEWEST_FIRST });
+  }
+
+  /** Operations by id, for instances already shown to the viewer. */
+  async findOperations(ids: readonly string[]): Promise<(RuntimeOperationRun | null)[]> {
+    return alignToIds(ids, await this.em.find(RuntimeOperationRun, { id: { $in: [...ids] } }));
   }
 
   /** Visible instances among `ids`, in the order asked, null where hidden; for entity fetches. */

@@ -1,0 +1,13 @@
+export {
+  LAUNCH_EVENTS_CHANNEL,
+  MAX_MESSAGE_LENGTH,
+  readInstanceChanges,
+  readLaunchEvents,
+  recordLaunchEvent,
+  type InstanceChangeRecord,
+  type LaunchEventInput,
+  type LaunchEventRecord,
+  type LaunchNotice,
+} from './launch-event-log.js';
+export { HUB_APPLICATION_NAME, LaunchEventHub, type LaunchEventHubOptions } from './launch-event-hub.js';
+export { LaunchEventService, readSequenceCursor } from './launch-event.service.js';

@@ -1,0 +1,233 @@
+import { selectRows, type EntityManager } from '@addon-platform/platform';
+import type { RuntimeInstanceStatus } from '../instances/runtime-instance.entity.js';
+import { isTerminalPhase, type LaunchPhase, type RuntimeOperationKind } from '../instances/runtime-operation.entity.js';
+
+/** The one channel every replica LISTENs on; a notice carries a launch event and the tenant's change with it. */
+export const LAUNCH_EVENTS_CHANNEL = 'runtimes_launch_events';
+
+export interface LaunchEventInput {
+  instanceId: string;
+  operationId: string;
+  operation: RuntimeOperationKind;
+  phase: LaunchPhase;
+  /** For a person; cut at {@link MAX_MESSAGE_LENGTH}. */
+  message: string;
+  /** For a machine, when it fails: `UPPER_SNAKE_CASE`. */
+  reason?: string | null;
+  /** The instance's status from this event on, when it changes. */
+  status?: RuntimeInstanceStatus;
+  /** Its service URL from this event on, when it changes (null clears it). */
+  url?: string | null;
+  /** The version it runs from this event on, when it changes. */
+  versionId?: string;
+}
+
+/** A launch event; its cursor is its sequence among its instance's events, in decimal. */
+export interface LaunchEventRecord {
+  cursor: string;
+  instanceId: string;
+  operationId: string;
+  operation: RuntimeOperationKind;
+  phase: LaunchPhase;
+  message: string;
+  reason: string | null;
+  createdAt: Date;
+}
+
+/** An entry of a tenant's change feed; its cursor is its sequence in the feed, in decimal. */
+export interface InstanceChangeRecord {
+  cursor: string;
+  instanceId: string;
+  status: RuntimeInstanceStatus;
+  operation: RuntimeOperationKind;
+  phase: LaunchPhase;
+  createdAt: Date;
+}
+
+/** What a NOTIFY on {@link LAUNCH_EVENTS_CHANNEL} carries: one launch event and the change it made to its tenant's feed. */
+export interface LaunchNotice {
+  tenant: string;
+  instanceId: string;
+  sequence: string;
+  operationId: string;
+  operation: RuntimeOperationKind;
+  phase: LaunchPhase;
+  /** Null when too long for a notification (8000 bytes at most): the event is then read from the database. */
+  message: string | null;
+  reason: string | null;
+  status: RuntimeInstanceStatus;
+  changeSequence: string;
+  createdAt: string;
+  changeCreatedAt: string;
+}
+
+/** The column's limit (migration 0003). */
+export const MAX_MESSAGE_LENGTH = 2000;
+// At most 3 bytes of UTF-8 per UTF-16 unit: the rest of a notice is a few hundred bytes.
+const MAX_NOTICE_MESSAGE_LENGTH = 1000;
+
+// The ORM's connections leave timestamps as PostgreSQL prints them; milliseconds since the epoch read back exactly.
+const epochMs = (column: string) => `(extract(epoch from ${column}) * 1000)::float8`;
+const withDates = <Row extends { createdAt: number }>(rows: Row[]) => rows.map((row) => ({ ...row, createdAt: new Date(row.createdAt) }));
+
+const EVENT_COLUMNS = `e.sequence::text as cursor, e.instance_id as "instanceId", e.operation_id as "operationId", e.operation, e.phase,
+  e.message, e.reason, ${epochMs('e.created_at')} as "createdAt"`;
+
+/**
+ * Records one step of an operation, inside the caller's transaction and with its writes: takes the
+ * instance's next event sequence (the instance row stays locked to commit, so sequence order is commit
+ * order) and applies the status, URL and version given; appends the event; moves the operation to the
+ * phase (finished when terminal); takes the tenant's next feed sequence the same way and appends the
+ * change; and queues a NOTIFY that PostgreSQL delivers at commit, to every replica's hub.
+ */
+export async function recordLaunchEvent(em: EntityManager, input: LaunchEventInput): Promise<LaunchEventRecord> {
+  if (!em.getTransactionContext()) throw new Error('recordLaunchEvent runs inside the transaction that makes the change it records.');
+  const message = input.message.length > MAX_MESSAGE_LENGTH ? `${input.message.slice(0, MAX_MESSAGE_LENGTH - 1)}…` : input.message;
+  const reason = input.reason ?? null;
+
+  const changes: { column: string; value: unknown }[] = [];
+  if (input.status !== undefined) changes.push({ column: 'status', value: input.status });
+  if (input.url !== undefined) changes.push({ column: 'url', value: input.url });
+  if (input.versionId !== undefined) changes.push({ column: 'version_id', value: input.versionId });
+  const [instance] = await selectRows<{ sequence: string; tenant: string; status: RuntimeInstanceStatus }>(em, {
+    sql: `update runtimes.runtime_instance
+             set event_sequence = event_sequence + 1${changes.map(({ column }) => `, ${column} = ?`).join('')}${changes.length ? ', updated_at = now()' : ''}
+           where id = ?
+       returning event_sequence::text as sequence, tenant, status`,
+    bindings: [...changes.map(({ value }) => value), input.instanceId],
+  });
+  if (!instance) throw new Error(`No runtime instance ${input.instanceId} to record a launch event of.`);
+
+  const [event] = await selectRows<{ createdAt: number }>(em, {
+    sql: `with run as (
+            update runtimes.runtime_operation set phase = ?, finished_at = case when ? then clock_timestamp() end
+             where id = ? and instance_id = ? and operation = ?
+         returning id)
+          insert into runtimes.launch_event (instance_id, sequence, operation_id, operation, phase, message, reason)
+          select ?::uuid, ?::bigint, run.id, ?, ?, ?, ? from run
+          returning ${epochMs('created_at')} as "createdAt"`,
+    bindings: [
+      input.phase,
+      isTerminalPhase(input.phase),
+      input.operationId,
+      input.instanceId,
+      input.operation,
+      input.instanceId,
+      instance.sequence,
+      input.operation,
+      input.phase,
+      message,
+      reason,
+    ],
+  });
+  if (!event) throw new Error(`Instance ${input.instanceId} has no ${input.operation} operation ${input.operationId}.`);
+
+  // Stamped once the feed's lock is held, so a feed's times rise with its sequence.
+  const [change] = await selectRows<{ sequence: string; createdAt: number }>(em, {
+    sql: `with feed as (
+            insert into runtimes.tenant_feed as f (tenant, last_sequence) values (?, 1)
+            on conflict (tenant) do update set last_sequence = f.last_sequence + 1
+         returning last_sequence)
+          insert into runtimes.instance_change (tenant, sequence, instance_id, status, operation, phase)
+          select ?, feed.last_sequence, ?::uuid, ?, ?, ? from feed
+          returning sequence::text as sequence, ${epochMs('created_at')} as "createdAt"`,
+    bindings: [instance.tenant, instance.tenant, input.instanceId, instance.status, input.operation, input.phase],
+  });
+
+  const notice: LaunchNotice = {
+    tenant: instance.tenant,
+    instanceId: input.instanceId,
+    sequence: instance.sequence,
+    operationId: input.operationId,
+    operation: input.operation,
+    phase: input.phase,
+    message: message.length > MAX_NOTICE_MESSAGE_LENGTH ? null : message,
+    reason,
+    status: instance.status,
+    changeSequence: change!.sequence,
+    createdAt: new Date(event.createdAt).toISOString(),
+    changeCreatedAt: new Date(change!.createdAt).toISOString(),
+  };
+  await selectRows(em, { sql: 'select pg_notify(?, ?)', bindings: [LAUNCH_EVENTS_CHANNEL, JSON.stringify(notice)] });
+  return { cursor: instance.sequence, instanceId: input.instanceId, operationId: input.operationId, operation: input.operation, phase: input.phase, message, reason, createdAt: new Date(event.createdAt) };
+}
+
+/** The event a notice carries, when it carries all of it. */
+export function eventOfNotice(notice: LaunchNotice): LaunchEventRecord | undefined {
+  if (notice.message === null) return undefined;
+  const { sequence, instanceId, operationId, operation, phase, message, reason, createdAt } = notice;
+  return { cursor: sequence, instanceId, operationId, operation, phase, message, reason, createdAt: new Date(createdAt) };
+}
+
+export function changeOfNotice(notice: LaunchNotice): InstanceChangeRecord {
+  const { changeSequence, instanceId, status, operation, phase, changeCreatedAt } = notice;
+  return { cursor: changeSequence, instanceId, status, operation, phase, createdAt: new Date(changeCreatedAt) };
+}
+
+/** An instance's events after a sequence, in order, at most `limit`; of one operation when `operationId` is given. */
+export async function readLaunchEvents(
+  em: EntityManager,
+  query: { instanceId: string; operationId?: string; after: bigint; limit: number },
+): Promise<LaunchEventRecord[]> {
+  const { instanceId, operationId, after, limit } = query;
+  const rows = await selectRows<Omit<LaunchEventRecord, 'createdAt'> & { createdAt: number }>(em, {
+    sql: `select ${EVENT_COLUMNS} from runtimes.launch_event e
+           where e.instance_id = ? and e.sequence > ?::bigint ${operationId ? 'and e.operation_id = ?' : ''}
+           order by e.sequence limit ?`,
+    bindings: [instanceId, after.toString(), ...(operationId ? [operationId] : []), limit],
+  });
+  return withDates(rows);
+}
+
+/** A tenant's feed after a sequence, in order, at most `limit`. */
+export async function readInstanceChanges(em: EntityManager, query: { tenant: string; after: bigint; limit: number }): Promise<InstanceChangeRecord[]> {
+  const rows = await selectRows<Omit<InstanceChangeRecord, 'createdAt'> & { createdAt: number }>(em, {
+    sql: `select c.sequence::text as cursor, c.instance_id as "instanceId", c.status, c.operation, c.phase, ${epochMs('c.created_at')} as "createdAt"
+            from runtimes.instance_change c
+           where c.tenant = ? and c.sequence > ?::bigint
+           order by c.sequence limit ?`,
+    bindings: [query.tenant, query.after.toString(), query.limit],
+  });
+  return withDates(rows);
+}
+
+/** The last sequence of a tenant's feed (0 before its first change). */
+export async function readFeedSequence(em: EntityManager, tenant: string): Promise<bigint> {
+  const [feed] = await selectRows<{ lastSequence: string }>(em, {
+    sql: 'select last_sequence::text as "lastSequence" from runtimes.tenant_feed where tenant = ?',
+    bindings: [tenant],
+  });
+  return BigInt(feed?.lastSequence ?? 0);
+}
+
+/** Which operation launch progress follows and from where; see {@link readFollowedOperation}. */
+export interface FollowedOperation {
+  operationId: string;
+  phase: LaunchPhase;
+  /** The instance sequence to read on from: the cursor, or just before the operation's first event. */
+  after: bigint;
+  /** Its last event so far (0 when none). */
+  lastSequence: bigint;
+}
+
+/**
+ * The operation whose progress a subscription follows: the one of the event at the cursor, so a
+ * subscription resumed after its operation was superseded still ends with that operation's terminal
+ * event; else the instance's latest. Null when the instance has had no operation.
+ */
+export async function readFollowedOperation(em: EntityManager, instanceId: string, after: bigint): Promise<FollowedOperation | null> {
+  const [row] = await selectRows<{ operationId: string; phase: LaunchPhase; firstSequence: string | null; lastSequence: string | null; eventSequence: string }>(em, {
+    sql: `select o.id as "operationId", o.phase, i.event_sequence::text as "eventSequence",
+                 bounds.first::text as "firstSequence", bounds.last::text as "lastSequence"
+            from runtimes.runtime_instance i
+            join runtimes.runtime_operation o
+              on o.id = coalesce((select e.operation_id from runtimes.launch_event e where e.instance_id = i.id and e.sequence = ?::bigint), i.operation_id)
+            cross join lateral (select min(e.sequence) as first, max(e.sequence) as last from runtimes.launch_event e where e.operation_id = o.id) bounds
+           where i.id = ?`,
+    bindings: [after.toString(), instanceId],
+  });
+  if (!row) return null;
+  // An operation without events yet has them all after the instance's current sequence.
+  const start = row.firstSequence === null ? BigInt(row.eventSequence) : BigInt(row.firstSequence) - 1n;
+  return { operationId: row.operationId, phase: row.phase, after: after > start ? after : start, lastSequence: BigInt(row.lastSequence ?? 0) };
+}
