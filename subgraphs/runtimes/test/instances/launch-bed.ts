@@ -4,6 +4,7 @@ import { waitFor } from '@addon-platform/platform/testing';
 import { postGraphQL, type GraphQLResult } from '../../../../test/helpers/client.js';
 import { newAddon, newAddonVersion, newRepo } from '../../../../test/helpers/factories.js';
 import { startTestPlatform, type TestPlatform } from '../../../../test/helpers/platform.js';
+import type { PlatformOptions } from '../../../../scripts/platform.js';
 
 /**
  * A platform with the Kubernetes test server registered as an environment through the API, and
@@ -47,10 +48,10 @@ export const INSTANCE_FIELDS = 'id name status url namespace config version { id
 const TERMINAL = new Set(['READY', 'STOPPED', 'DELETED', 'FAILED']);
 let unique = 0;
 
-export async function startLaunchBed(env: Env = {}): Promise<LaunchBed> {
+export async function startLaunchBed(env: Env = {}, serviceEnv: PlatformOptions['serviceEnv'] = {}): Promise<LaunchBed> {
   // Ten milliseconds per API second: the Deployment's progress deadline (300 s) passes in 3 s, after the unschedulable grace.
   const cluster = await startKubernetesTestServer({ apiSecondMs: 10 });
-  const platform = await startTestPlatform({ env: { UNSCHEDULABLE_GRACE_MS: '300', LOG_LEVEL: 'error', ...env } });
+  const platform = await startTestPlatform({ env: { UNSCHEDULABLE_GRACE_MS: '300', LOG_LEVEL: 'error', ...env }, serviceEnv });
   const operator = await platform.token({ sub: 'op', roles: ['operator'] });
   const gql = (query: string, variables: Record<string, unknown>, token?: string) => postGraphQL(platform.gateway.graphqlUrl, query, { variables, token });
   const registered = await gql(

@@ -1,3 +1,4 @@
+import { waitFor } from '@addon-platform/platform/testing';
 import { codesOf } from '../../../../test/helpers/client.js';
 import { INSTANCE_FIELDS, startLaunchBed, type LaunchBed } from './launch-bed.js';
 
@@ -9,7 +10,8 @@ let bed: LaunchBed;
 let acme: string;
 let globex: string;
 beforeAll(async () => {
-  bed = await startLaunchBed();
+  // A short request limit, so a hanging API server costs the test one second.
+  bed = await startLaunchBed({ CLUSTER_REQUEST_TIMEOUT_MS: '1000' });
   acme = await bed.tenantToken('acme');
   globex = await bed.tenantToken('globex');
 });
@@ -48,6 +50,20 @@ describe('launchRuntime', () => {
     for (const resource of ['deployments', 'services', 'secrets'] as const) {
       expect(bed.cluster.objects(resource, { namespace: 'tenant-acme', labelSelector: selector })).toHaveLength(1);
     }
+  });
+
+  it('resumes a watch dropped mid-rollout, and re-lists after a 410, losing and repeating no phase', async () => {
+    const { versionId, image } = await bed.newVersion();
+    bed.cluster.script(image, { kind: 'ready', afterMs: 1500 });
+    const launched = await launch(versionId);
+    await waitFor(async () => (await bed.events(launched.id)).some((event) => event.phase === 'SCHEDULING'), { description: 'the rollout to begin' });
+    bed.cluster.dropWatches();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    bed.cluster.compact();
+    bed.cluster.dropWatches();
+    const instance = await bed.settled(launched.id, acme);
+    expect(instance.status).toBe('RUNNING');
+    expect((await bed.events(launched.id)).map((event) => event.phase)).toEqual(['QUEUED', 'SCHEDULING', 'PULLING_IMAGE', 'STARTING', 'READY']);
   });
 
   it.each([
@@ -232,25 +248,29 @@ describe('API server failures', () => {
 
   it.each([
     ['a 500', { code: 500 }],
-    ['a 409 that is not AlreadyExists', { code: 409, message: 'Operation cannot be fulfilled: the object has been modified' }],
-  ])('%s on a write is retried by the job, leaving one of each object and no repeated event', async (_label, fault) => {
+    ['a request that hangs past the time limit', { hang: true }],
+  ])('%s on a write fails the attempt; the job runs again, leaving one of each object and every phase once', async (_label, fault) => {
     const { versionId } = await bed.newVersion();
     bed.cluster.failNext({ verb: 'create', resource: 'services', namespace: 'tenant-acme', ...fault });
     const launched = await launch(versionId);
     const instance = await bed.settled(launched.id, acme);
-    const events = await bed.events(launched.id);
-    if (instance.status === 'RUNNING') {
-      expect(events.map((event) => event.phase)).toEqual(['QUEUED', 'SCHEDULING', 'PULLING_IMAGE', 'STARTING', 'READY']);
-    } else {
-      // A conflict is not retried: it ends the launch with the cluster's reason.
-      expect(events.at(-1)).toMatchObject({ phase: 'FAILED', reason: 'CLUSTER_ERROR' });
-    }
+    expect(instance.status).toBe('RUNNING');
+    expect((await bed.events(launched.id)).map((event) => event.phase)).toEqual(['QUEUED', 'SCHEDULING', 'PULLING_IMAGE', 'STARTING', 'READY']);
     const selector = `addon-platform.io/instance=${launched.id}`;
     for (const resource of ['deployments', 'services', 'secrets'] as const) {
-      expect(bed.cluster.objects(resource, { namespace: 'tenant-acme', labelSelector: selector }).length).toBeLessThanOrEqual(1);
+      expect(bed.cluster.objects(resource, { namespace: 'tenant-acme', labelSelector: selector })).toHaveLength(1);
     }
-    expect(bed.cluster.objects('deployments', { namespace: 'tenant-acme', labelSelector: selector })).toHaveLength(1);
   }, 30_000);
+
+  it('a 409 that is not AlreadyExists is not retried: the launch fails with the cluster\'s reason', async () => {
+    const { versionId } = await bed.newVersion();
+    bed.cluster.failNext({ verb: 'create', resource: 'services', namespace: 'tenant-acme', code: 409, message: 'Operation cannot be fulfilled: the object has been modified' });
+    const launched = await launch(versionId);
+    expect((await bed.settled(launched.id, acme)).status).toBe('FAILED');
+    const last = (await bed.events(launched.id)).at(-1)!;
+    expect(last).toMatchObject({ phase: 'FAILED', reason: 'CLUSTER_ERROR' });
+    expect(last.message).toMatch(/409|conflict|modified/i);
+  });
 });
 
 async function countInstances(): Promise<number> {
