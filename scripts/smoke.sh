@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts the platform as a new user would (`npm start`, no DATABASE_URL), creates a repo of a Helm index
-# served on loopback, reads it back through all three subgraphs, finds the simulated environment, and
-# stops it with SIGINT. Fails on any error or unclean exit.
+# served on loopback, reads it back through all three subgraphs, finds the simulated environment, runs
+# `npm run demo` against it (submit, review, publish, launch, events until READY), and stops it with
+# SIGINT. Fails on any error or unclean exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -45,6 +46,9 @@ node -e 'const r=JSON.parse(process.argv[1]); if (r.errors || r.data.repo.name !
 envs="$(gql '{"query":"{ environments(filter: { kind: SIMULATED }, first: 10) { totalCount edges { node { name platform } } } }"}')"
 echo "$envs"
 node -e 'const r=JSON.parse(process.argv[1]); const e=r.data?.environments; if (r.errors || e.totalCount !== 1 || e.edges[0].node.name !== "simulated" || !e.edges[0].node.platform) process.exit(1)' "$envs"
+# The newcomer's walk-through, with the GATEWAY_PORT and PLATFORM_DATA_DIR exported above; it exits
+# non-zero unless the launch reaches READY.
+npm run -s demo || { cat "$log"; echo "npm run demo failed"; exit 1; }
 
 kill -INT -- "-$pid"
 # npm itself answers SIGINT with 130, as on Ctrl-C; what matters is that the platform stopped cleanly.
@@ -54,4 +58,4 @@ wait "$pid" || status=$?
 for _ in $(seq 1 60); do grep -q 'stopped cleanly' "$log" && break; sleep 0.5; done
 grep -q 'stopped cleanly' "$log" || { cat "$log"; echo "the platform did not stop cleanly within 30 s"; exit 1; }
 ! pgrep -f "$PLATFORM_DATA_DIR/postgres" >/dev/null || { echo "the embedded PostgreSQL is still running"; exit 1; }
-echo "smoke passed: npm start answered a federated query, registered its simulated cluster and stopped cleanly"
+echo "smoke passed: npm start answered a federated query, registered its simulated cluster, ran the demo to READY and stopped cleanly"
