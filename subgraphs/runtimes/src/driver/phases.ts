@@ -101,7 +101,8 @@ export function observeRemoval({ deployment, pods }: ObservedInstance): PhaseEve
 
 /** The message of a phase a follow passed without seeing it (the watch coalesced it), so the sequence of events stays whole. */
 export function passedPhaseMessage(phase: RolloutPhase, image: string): string {
-  if (phase === 'PULLING_IMAGE') return `Pulled image ${image}.`;
+  // Named for the step, not its outcome: a failed pull passes through this phase too.
+  if (phase === 'PULLING_IMAGE') return `Pulling image ${image}.`;
   if (phase === 'STARTING') return 'The container started.';
   return 'Objects written.';
 }
