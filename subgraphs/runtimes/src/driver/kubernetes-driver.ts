@@ -4,6 +4,7 @@ import { follow, type FollowOptions, type FollowSettings, type FollowSources, ty
 import { instanceSelector, MANAGED_BY, MANAGED_BY_LABEL, ownedByDeployment, secretNameOf, type InstanceObjects } from './manifests.js';
 import { observeRemoval, observeRollout, observeStop, passedPhaseMessage, ROLLOUT_PHASES, type PhaseEvent, type RolloutPhase } from './phases.js';
 import { readLimited } from './raw-request.js';
+import { sharedAgentsOf } from './shared-agents.js';
 import { requestFailureOf, signalOptions, withTimeout } from './request-failure.js';
 
 export interface KubernetesDriverOptions {
@@ -250,11 +251,11 @@ export class KubernetesDriver {
     return {
       kubeConfig: this.kubeConfig,
       listDeployments: async ({ namespace, objectName }, signal) => {
-        const list = await this.apps.listNamespacedDeployment({ namespace, fieldSelector: `metadata.name=${objectName}` }, signalOptions(signal));
+        const list = await this.apps.listNamespacedDeployment({ namespace, fieldSelector: `metadata.name=${objectName}` }, signalOptions(signal, sharedAgentsOf(this.kubeConfig)));
         return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? '' };
       },
       listPods: async ({ namespace, instanceId }, signal) => {
-        const list = await this.core.listNamespacedPod({ namespace, labelSelector: instanceSelector(instanceId) }, signalOptions(signal));
+        const list = await this.core.listNamespacedPod({ namespace, labelSelector: instanceSelector(instanceId) }, signalOptions(signal, sharedAgentsOf(this.kubeConfig)));
         return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? '' };
       },
     };
@@ -300,7 +301,7 @@ export class KubernetesDriver {
   private async call<T>(action: string, signal: AbortSignal | undefined, request: (options: ConfigurationOptions) => Promise<T>): Promise<T> {
     const { requestTimeoutMs } = this.settings;
     try {
-      return await withTimeout(requestTimeoutMs, signal, (callSignal) => request(signalOptions(callSignal)));
+      return await withTimeout(requestTimeoutMs, signal, (callSignal) => request(signalOptions(callSignal, sharedAgentsOf(this.kubeConfig))));
     } catch (error) {
       if (signal?.aborted && error === signal.reason) throw error;
       throw toClusterError(error, action, requestTimeoutMs);

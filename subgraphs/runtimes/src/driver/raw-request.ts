@@ -4,6 +4,7 @@ import * as https from 'node:https';
 import { createInterface } from 'node:readline';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { HttpStatusFailure, RequestTimeout } from './request-failure.js';
+import { sharedAgentsOf } from './shared-agents.js';
 
 /**
  * GET requests the generated clients do not serve well, made with client-node's own TLS and credential
@@ -131,6 +132,7 @@ async function startGet(kubeConfig: KubeConfig, path: string, query: Record<stri
   const options: https.RequestOptions = {};
   // Resolves the credentials (an exec plugin runs here), so it is inside the caller's time limit.
   await kubeConfig.applyToHTTPSOptions(options);
+  options.agent = sharedAgentsOf(kubeConfig).reuse(options.agent);
   signal.throwIfAborted();
   const transport = url.protocol === 'http:' ? http : https;
   return transport.request(url, { ...options, method: 'GET', headers: { ...options.headers, Accept: 'application/json' } });

@@ -1,4 +1,5 @@
 import { ApiException, Observable, type ConfigurationOptions, type RequestContext, type ResponseContext } from '@kubernetes/client-node';
+import type { SharedAgents } from './shared-agents.js';
 
 /**
  * What went wrong with one call to an API server, before anyone words it: shared by the environment
@@ -61,12 +62,13 @@ export function requestFailureOf(error: unknown): RequestFailure {
  * wire, not only the promise. Later options (a patch's Content-Type, say) can be appended with
  * client-node's `setHeaderOptions(…, options)`.
  */
-export function signalOptions(signal: AbortSignal): ConfigurationOptions {
+export function signalOptions(signal: AbortSignal, agents?: SharedAgents): ConfigurationOptions {
   return {
     middleware: [
       {
         pre: (context: RequestContext) => {
           context.setSignal(signal);
+          if (agents) context.setAgent(agents.reuse(context.getAgent())!);
           return new Observable(Promise.resolve(context));
         },
         post: (context: ResponseContext) => new Observable(Promise.resolve(context)),
