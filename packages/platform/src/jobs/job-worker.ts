@@ -1,4 +1,4 @@
-import { EventEmitter } from 'node:events';
+import { EventEmitter, setMaxListeners } from 'node:events';
 import pg from 'pg';
 import { makeWorkerUtils, runTaskList, type JobHelpers, type TaskList, type Worker, type WorkerEvents, type WorkerUtils } from 'graphile-worker';
 import { ConfigError } from '../config.js';
@@ -112,7 +112,7 @@ export async function startJobWorker(options: JobWorkerOptions): Promise<JobWork
       logger: graphileLogger,
       events,
     },
-    toTaskList(queue, tasks, logger),
+    toTaskList(queue, tasks, logger, concurrency),
     pool,
   );
   // What jobs.locked_by holds: the worker's id up to graphile-worker 0.16, its pool's id from 0.17 on
@@ -151,20 +151,24 @@ export async function startJobWorker(options: JobWorkerOptions): Promise<JobWork
   return { stop: () => (stopped ??= stop()) };
 }
 
-function toTaskList(queue: string, tasks: Record<string, JobHandler<never>>, logger: Logger): TaskList {
+function toTaskList(queue: string, tasks: Record<string, JobHandler<never>>, logger: Logger, concurrency: number): TaskList {
   // graphile-worker types the signal as optional (experimental); a signal that never aborts is the honest stand-in.
   const neverAborted = new AbortController().signal;
   return Object.fromEntries(
     Object.entries(tasks).map(([name, handler]) => [
       `${queue}.${name}`,
-      (payload: unknown, { job, abortSignal }: JobHelpers) =>
-        handler(payload as never, {
+      (payload: unknown, { job, abortSignal }: JobHelpers) => {
+        // graphile-worker hands every running job the same signal; a handler listening on it (a
+        // launch following a rollout) is one listener per job, not a leak.
+        if (abortSignal) setMaxListeners(concurrency + 10, abortSignal);
+        return handler(payload as never, {
           jobId: job.id,
           attempt: job.attempts,
           maxAttempts: job.max_attempts,
           logger: logger.child({ task: job.task_identifier, jobId: job.id, attempt: job.attempts }),
           signal: abortSignal ?? neverAborted,
-        }),
+        });
+      },
     ]),
   );
 }
