@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ApolloGateway } from '@apollo/gateway';
+import { ApolloGateway, type GraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
@@ -23,6 +23,7 @@ import type { GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
 import { createOperationLimitsPlugin } from './limits.js';
 import { SignedDataSource } from './signed-data-source.js';
+import { startGatewaySubscriptions } from './subscriptions/index.js';
 import { createFileSupergraphSource, readSubgraphEndpoints, resolveSubgraphUrl } from './supergraph.js';
 
 export interface RunningGateway extends RunningService {
@@ -37,14 +38,19 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
   const jwt = createJwtVerifier(config.jwt);
   const supergraph = createFileSupergraphSource({ path: config.supergraphPath, logger });
 
+  // Kept by name for subscriptions, which run the rest of their plans through the same data sources.
+  const dataSources = new Map<string, GraphQLDataSource>();
   const gateway = new ApolloGateway({
     supergraphSdl: supergraph.hook,
-    buildService: ({ name, url }) =>
-      new SignedDataSource({
+    buildService: ({ name, url }) => {
+      const dataSource = new SignedDataSource({
         url: resolveSubgraphUrl(name, url!, config.subgraphUrls),
         secret: config.gatewaySecret,
         timeoutMs: config.subgraphTimeoutMs,
-      }),
+      });
+      dataSources.set(name, dataSource);
+      return dataSource;
+    },
     logger,
   });
 
@@ -66,17 +72,32 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
     },
   });
 
-  const apollo = new ApolloServer<GatewayContext>({
-    ...createApolloDefaults({
-      production: config.production,
-      httpServer: server,
-      metrics,
-      plugins: [createOperationLimitsPlugin({ maxDepth: config.maxQueryDepth, maxCost: config.maxQueryCost })],
-    }),
-    gateway,
-    formatError: hideSubgraphResponses(logger, createFormatError((error) => logger.error({ err: error }, 'unexpected error in gateway'))),
+  const limits = { maxDepth: config.maxQueryDepth, maxCost: config.maxQueryCost };
+  const formatError = hideSubgraphResponses(logger, createFormatError((error) => logger.error({ err: error }, 'unexpected error in gateway')));
+  const subscriptions = startGatewaySubscriptions({
+    server,
+    jwt,
+    gatewaySecret: config.gatewaySecret,
+    settings: config.subscriptions,
+    limits,
+    subgraphUrls: config.subgraphUrls,
+    dataSources,
+    formatError,
+    logger,
+    maxPayloadBytes: config.maxBodyBytes,
+    production: config.production,
   });
-  await apollo.start();
+  gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => subscriptions.useSupergraph(coreSupergraphSdl));
+
+  const apollo = new ApolloServer<GatewayContext>({
+    ...createApolloDefaults({ production: config.production, httpServer: server, metrics, plugins: [createOperationLimitsPlugin(limits)] }),
+    gateway,
+    formatError,
+  });
+  await apollo.start().catch(async (error: unknown) => {
+    await subscriptions.stop();
+    throw error;
+  });
 
   app.use(
     '/graphql',
@@ -94,17 +115,20 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
   const onHangup = () => void supergraph.reload();
   process.on('SIGHUP', onHangup);
   const url = await listen(server, config.host, config.port);
+  let stopped: Promise<void> | undefined;
+  const stop = async () => {
+    process.off('SIGHUP', onHangup);
+    await subscriptions.stop();
+    await apollo.stop();
+    await closeServer(server);
+  };
   logger.info({ url: new URL('/graphql', url).href }, 'gateway listening');
 
   return {
     url,
     graphqlUrl: new URL('/graphql', url),
     reloadSupergraph: supergraph.reload,
-    async stop() {
-      process.off('SIGHUP', onHangup);
-      await apollo.stop();
-      await closeServer(server);
-    },
+    stop: () => (stopped ??= stop()),
   };
 }
 

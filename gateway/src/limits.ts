@@ -6,8 +6,11 @@ import {
   isInterfaceType,
   isObjectType,
   valueFromASTUntyped,
+  type DocumentNode,
   type FragmentDefinitionNode,
   type GraphQLNamedType,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
 import { DEFAULT_PAGE_SIZE } from '@addon-platform/platform';
@@ -67,30 +70,44 @@ function readPageSize(value: unknown): number {
   return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : DEFAULT_PAGE_SIZE;
 }
 
+/**
+ * Throws `QUERY_TOO_COMPLEX` when the operation is deeper or costlier than the limits allow; HTTP
+ * requests and subscriptions are held to the same rules.
+ */
+export function checkOperationLimits(
+  limits: OperationLimits,
+  operation: OperationDefinitionNode,
+  document: DocumentNode,
+  schema: GraphQLSchema,
+  variables: Record<string, unknown>,
+): void {
+  const rootType = schema.getRootType(operation.operation);
+  if (!rootType) return;
+  const fragments = Object.fromEntries(
+    document.definitions.filter((definition) => definition.kind === Kind.FRAGMENT_DEFINITION).map((fragment) => [fragment.name.value, fragment]),
+  );
+  const { depth, cost } = measureOperation(operation.selectionSet, rootType, fragments, variables);
+  if (depth > limits.maxDepth) {
+    throw tooComplex(`The operation nests fields ${depth} deep; the limit is ${limits.maxDepth}. Split it into smaller queries.`, {
+      depth,
+      maxDepth: limits.maxDepth,
+    });
+  }
+  if (cost > limits.maxCost) {
+    throw tooComplex(
+      `The operation's estimated cost is ${cost}; the limit is ${limits.maxCost}. Ask for smaller pages (first) or fewer nested lists.`,
+      { cost, maxCost: limits.maxCost },
+    );
+  }
+}
+
 /** Refuses operations beyond the limits with `QUERY_TOO_COMPLEX` before anything reaches a subgraph. */
 export function createOperationLimitsPlugin(limits: OperationLimits): ApolloServerPlugin<BaseContext> {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ operation, document, schema, request }) {
-          const rootType = operation && schema.getRootType(operation.operation);
-          if (!operation || !rootType) return;
-          const fragments = Object.fromEntries(
-            document.definitions.filter((definition) => definition.kind === Kind.FRAGMENT_DEFINITION).map((fragment) => [fragment.name.value, fragment]),
-          );
-          const { depth, cost } = measureOperation(operation.selectionSet, rootType, fragments, request.variables ?? {});
-          if (depth > limits.maxDepth) {
-            throw tooComplex(`The operation nests fields ${depth} deep; the limit is ${limits.maxDepth}. Split it into smaller queries.`, {
-              depth,
-              maxDepth: limits.maxDepth,
-            });
-          }
-          if (cost > limits.maxCost) {
-            throw tooComplex(
-              `The operation's estimated cost is ${cost}; the limit is ${limits.maxCost}. Ask for smaller pages (first) or fewer nested lists.`,
-              { cost, maxCost: limits.maxCost },
-            );
-          }
+          if (operation) checkOperationLimits(limits, operation, document, schema, request.variables ?? {});
         },
       };
     },

@@ -16,6 +16,7 @@ export const ERROR_CODES = {
   PAYLOAD_TOO_LARGE: 'The request body exceeds the configured limit.',
   RATE_LIMITED: 'The viewer sent more of these than the configured limit allows in the window; retry after it.',
   SUBSCRIPTION_BEHIND: 'The subscriber fell too far behind its live events and was ended; subscribe again with `after` set to the last cursor it received (`extensions.cursor`).',
+  TOO_MANY_SUBSCRIPTIONS: 'The connection or the tenant already holds as many open subscriptions as the gateway allows (`extensions.limit`, `extensions.scope`); end one first.',
   QUERY_TOO_COMPLEX: 'The operation is deeper or costlier than the configured limits allow.',
   INTERNAL_SERVER_ERROR: 'Something failed on our side; it has been logged.',
 } as const;

@@ -34,8 +34,27 @@ export interface SubscriptionServerOptions<TContext> {
 
 // setTimeout fires at once beyond this; a later expiry is re-armed when it fires.
 const LONGEST_TIMER_MS = 2 ** 31 - 1;
-// WebSocket close reasons are at most 123 bytes of UTF-8.
-const closeReason = (text: string) => Buffer.from(text).subarray(0, 123).toString('utf8').replace(/\uFFFD$/, '');
+
+/** A WebSocket close reason: at most 123 bytes of UTF-8 (RFC 6455), cut without splitting a character. */
+export const closeReason = (text: string): string => Buffer.from(text).subarray(0, 123).toString('utf8').replace(/\uFFFD$/, '');
+
+/**
+ * Closes a subscription socket with {@link SUBSCRIPTION_CLOSE.tokenExpired} when its token expires
+ * (`expiresAt` in seconds since the epoch), at once if it already has. Answers how to cancel.
+ */
+export function closeAtTokenExpiry(socket: { close(code: number, reason: string): void }, expiresAt: number): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    const delayMs = expiresAt * 1000 - Date.now();
+    if (delayMs <= 0) {
+      socket.close(SUBSCRIPTION_CLOSE.tokenExpired, 'The token has expired; reconnect with a fresh one and resubscribe from your cursors.');
+      return;
+    }
+    timer = setTimeout(arm, Math.min(delayMs, LONGEST_TIMER_MS));
+  };
+  arm();
+  return () => clearTimeout(timer);
+}
 
 /**
  * graphql-ws on a subgraph's HTTP server, at the same path as HTTP GraphQL. Subscriptions only:
@@ -48,20 +67,12 @@ export function startSubscriptionServer<TContext>(options: SubscriptionServerOpt
   const formatError = createFormatError((error) => logger.error({ err: error }, 'unexpected error in subscription'));
   const formatErrors = (errors: readonly GraphQLError[]) => errors.map((error) => formatError(error.toJSON(), error));
   const rules = production ? [...specifiedRules, NoSchemaIntrospectionCustomRule] : specifiedRules;
-  const expiryTimers = new Map<Extra['socket'], NodeJS.Timeout>();
+  const expiryTimers = new Map<Extra['socket'], () => void>();
 
   const refuse = (extra: Extra, reason: string) => {
     logger.warn({ reason }, 'refused a subscription socket');
     extra.socket.close(SUBSCRIPTION_CLOSE.refused, closeReason(reason));
     return false;
-  };
-  const closeAtExpiry = (socket: Extra['socket'], expiresAt: number) => {
-    const delayMs = expiresAt * 1000 - Date.now();
-    if (delayMs <= 0) {
-      socket.close(SUBSCRIPTION_CLOSE.tokenExpired, 'The token has expired; reconnect with a fresh one and resubscribe from your cursors.');
-      return;
-    }
-    expiryTimers.set(socket, setTimeout(() => closeAtExpiry(socket, expiresAt), Math.min(delayMs, LONGEST_TIMER_MS)));
   };
 
   const wss = new WebSocketServer({ server, path: SUBSCRIPTION_PATH, maxPayload: maxPayloadBytes });
@@ -82,11 +93,11 @@ export function startSubscriptionServer<TContext>(options: SubscriptionServerOpt
           if (error instanceof DomainError) return refuse(extra, error.message);
           throw error;
         }
-        if (extra.viewer.expiresAt !== undefined) closeAtExpiry(extra.socket, extra.viewer.expiresAt);
+        if (extra.viewer.expiresAt !== undefined) expiryTimers.set(extra.socket, closeAtTokenExpiry(extra.socket, extra.viewer.expiresAt));
         return true;
       },
       onClose({ extra }) {
-        clearTimeout(expiryTimers.get(extra.socket));
+        expiryTimers.get(extra.socket)?.();
         expiryTimers.delete(extra.socket);
       },
       context: ({ extra }, id) => {
@@ -104,7 +115,7 @@ export function startSubscriptionServer<TContext>(options: SubscriptionServerOpt
 
   return {
     async stop() {
-      for (const timer of expiryTimers.values()) clearTimeout(timer);
+      for (const cancel of expiryTimers.values()) cancel();
       expiryTimers.clear();
       await graphqlWs.dispose();
     },
