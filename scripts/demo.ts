@@ -9,7 +9,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import { mintToken } from '@addon-platform/platform';
 // The package's own signer: the demo's key is thrown away after the run, which is what it is made for.
 import { createTestOwner } from '@addon-platform/ontology/testing';
@@ -19,7 +20,6 @@ const NETWORK = 'testnet';
 const ENVIRONMENT = 'simulated';
 const TENANT = 'demo';
 const RUNTIME_IMAGE = 'docker.io/library/nginx:1.27';
-const POLL_MS = 200;
 /** The simulated cluster is READY within a second or two; past this something is stuck. */
 const LAUNCH_DEADLINE_MS = 120_000;
 const TERMINAL_PHASES = new Set(['READY', 'STOPPED', 'DELETED', 'FAILED']);
@@ -106,63 +106,66 @@ async function main(): Promise<void> {
   say(`instance ${instance.id} (${instance.name}) in namespace ${instance.namespace}: ${instance.status}`);
 
   step(6, 'Launch events, as they happen');
-  const last = await followLaunch(gql, tenant, instance.id, (event) =>
-    say(`${event.createdAt.slice(11, 23)}  ${event.operation.padEnd(7)} ${event.phase.padEnd(14)} ${event.message}${event.reason ? ` (${event.reason})` : ''}`),
+  say(`(runtimeLaunchProgress over graphql-ws through the gateway; each event also names the addon from the addons subgraph and its repo from the repos subgraph)`);
+  const last = await followLaunch(graphqlUrl, tenant, instance.id, (event) =>
+    say(`${event.createdAt.slice(11, 23)}  ${event.operation.padEnd(7)} ${event.phase.padEnd(14)} ${event.message}${event.reason ? ` (${event.reason})` : ''}  [${event.instance.version.addon.name} ${event.instance.version.version}, repo ${event.instance.version.addon.repo.name}]`),
   );
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  if (last.event.phase !== 'READY') {
-    throw new DemoFailure(`The launch ended ${last.event.phase}${last.event.reason ? ` (${last.event.reason})` : ''}: ${last.event.message} Instance ${instance.id} is ${last.status}.`);
+  if (last.phase !== 'READY') {
+    throw new DemoFailure(`The launch ended ${last.phase}${last.reason ? ` (${last.reason})` : ''}: ${last.message} Instance ${instance.id} is ${last.instance.status}.`);
   }
-  console.log(`\n✓ Instance ${instance.id} is ${last.status}${last.url ? ` at ${last.url}` : ''} (${seconds} s in all).`);
+  console.log(`\n✓ Instance ${instance.id} is ${last.instance.status}${last.instance.url ? ` at ${last.instance.url}` : ''} (${seconds} s in all).`);
   console.log(`  Its events again: query runtimeInstance(id: "${instance.id}") { launchEvents { edges { node { phase message } } } } as a tenant "${TENANT}" user.`);
 }
 
 interface LaunchEvent {
+  cursor: string;
   operation: string;
   phase: string;
   message: string;
   reason: string | null;
   createdAt: string;
+  /** Resolved per event by the gateway from three subgraphs: the instance (runtimes), its version and addon (addons), the repo (repos). */
+  instance: { status: string; url: string | null; version: { version: string; addon: { name: string; repo: { name: string } } } };
 }
+
+const PROGRESS = `subscription ($id: ID!) {
+  runtimeLaunchProgress(instanceId: $id) {
+    cursor operation phase message reason createdAt
+    instance { status url version { version addon { name repo { name } } } }
+  }
+}`;
 
 /**
  * Calls `onEvent` once per launch event of the instance's latest operation, in order, until its
- * terminal phase, and answers that event with the instance's status and URL then. It polls
- * `runtimeInstance.launchEvents` because the gateway does not relay subscriptions yet; once it does,
- * this becomes a `runtimeLaunchProgress(instanceId)` subscription through the gateway.
+ * terminal phase, and answers that event: a `runtimeLaunchProgress` subscription over graphql-ws
+ * through the gateway, the way a console would follow a launch.
  */
-async function followLaunch(
-  gql: Client,
-  token: string,
-  instanceId: string,
-  onEvent: (event: LaunchEvent) => void,
-): Promise<{ event: LaunchEvent; status: string; url: string | null }> {
-  const deadline = Date.now() + LAUNCH_DEADLINE_MS;
-  let after: string | null = null;
-  for (;;) {
-    const { runtimeInstance }: { runtimeInstance: InstanceEvents } = await gql.run(token, EVENTS, { id: instanceId, after });
-    for (const { cursor, node } of runtimeInstance.launchEvents.edges) {
-      after = cursor;
-      onEvent(node);
-      if (TERMINAL_PHASES.has(node.phase)) return { event: node, status: runtimeInstance.status, url: runtimeInstance.url };
+async function followLaunch(graphqlUrl: string, token: string, instanceId: string, onEvent: (event: LaunchEvent) => void): Promise<LaunchEvent> {
+  const url = new URL(graphqlUrl);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  const socket = createClient({ url: url.href, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0 });
+  const progress = socket.iterate<{ runtimeLaunchProgress: LaunchEvent }>({ query: PROGRESS, variables: { id: instanceId } });
+  const deadline = setTimeout(() => void progress.return?.(), LAUNCH_DEADLINE_MS);
+  let last: LaunchEvent | undefined;
+  try {
+    for await (const result of progress) {
+      if (result.errors?.length) throw new DemoFailure(`The subscription was refused: ${result.errors.map(({ message, extensions }) => `${extensions?.code ?? 'ERROR'}: ${message}`).join('; ')}`);
+      last = result.data!.runtimeLaunchProgress;
+      onEvent(last);
     }
-    if (Date.now() > deadline) throw new DemoFailure(`No terminal launch phase within ${LAUNCH_DEADLINE_MS / 1000} s; instance ${instanceId} is ${runtimeInstance.status}.`);
-    await sleep(POLL_MS);
+  } catch (error) {
+    if (error instanceof DemoFailure) throw error;
+    // graphql-ws rejects with the close event when the gateway closes the socket.
+    const { code, reason } = error as { code?: number; reason?: string };
+    throw new DemoFailure(`The subscription through ${url.href} ended: ${code ?? ''} ${reason || (error as Error).message || ''}`.trim());
+  } finally {
+    clearTimeout(deadline);
+    await socket.dispose();
   }
+  if (!last || !TERMINAL_PHASES.has(last.phase)) throw new DemoFailure(`No terminal launch phase within ${LAUNCH_DEADLINE_MS / 1000} s.`);
+  return last;
 }
-
-interface InstanceEvents {
-  status: string;
-  url: string | null;
-  launchEvents: { edges: { cursor: string; node: LaunchEvent }[] };
-}
-
-const EVENTS = `query ($id: ID!, $after: String) {
-  runtimeInstance(id: $id) {
-    status url
-    launchEvents(first: 100, after: $after) { edges { cursor node { operation phase message reason createdAt } } }
-  }
-}`;
 
 interface Submission {
   id: string;
@@ -202,8 +205,6 @@ const MOVES: Record<string, { label: string; as: 'developer' | 'operator'; mutat
     mutation: `mutation ($id: ID!) { moved: publishAddonVersion(id: $id) { status } }`,
   },
 };
-
-type Client = ReturnType<typeof client>;
 
 function client(url: string) {
   const post = async (token: string | undefined, query: string, variables: Record<string, unknown>) => {
