@@ -1,5 +1,4 @@
-import { LockMode } from '@mikro-orm/core';
-import type { JobContext, Logger, SubgraphOrm } from '@addon-platform/platform';
+import { selectRows, type JobContext, type Logger, type SubgraphOrm } from '@addon-platform/platform';
 import { ClusterError, buildInstanceObjects, type KubernetesDriver, type PhaseEvent } from '../driver/index.js';
 import type { EnvironmentClusters } from '../environments/environment-clusters.js';
 import { Environment } from '../environments/environment.entity.js';
@@ -139,7 +138,7 @@ class Superseded extends Error {
 }
 
 /**
- * Writes the phases of one operation in order, each in its own transaction with the operation row
+ * Writes the phases of one operation in order, each in its own transaction with the instance row
  * locked: a phase that does not move the operation forward is skipped (a retried job seeing the same
  * state again), and nothing is written once the operation has ended (cut short by a STOP or DELETE,
  * which wrote its end).
@@ -172,8 +171,12 @@ class OperationProgress {
   async record(event: RecordedPhase): Promise<void> {
     const phase = event.phase as LaunchPhase;
     await this.orm.em.fork().transactional(async (tx) => {
-      const current = await tx.findOneOrFail(RuntimeOperationRun, { id: this.operation.id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      if (isTerminalPhase(current.phase)) {
+      // The instance row first, as every mutation of the instance takes it: one lock order, no deadlock
+      // with a STOP or DELETE cutting this operation short at the same moment. The phase is read by a
+      // statement of its own, after the lock: one that waited for it would see the row as it was before.
+      await selectRows(tx, { sql: 'select 1 from runtimes.runtime_instance where id = ? for update', bindings: [this.instance.id] });
+      const [current] = await selectRows<{ phase: LaunchPhase }>(tx, { sql: 'select phase from runtimes.runtime_operation where id = ?', bindings: [this.operation.id] });
+      if (!current || isTerminalPhase(current.phase)) {
         this.wasSuperseded = true;
         return;
       }
