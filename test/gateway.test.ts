@@ -1,5 +1,5 @@
 import { composeServices } from '@apollo/composition';
-import { readConfig as readGatewayConfig, startGateway, type RunningGateway } from '@addon-platform/gateway';
+import type { RunningGateway } from '@addon-platform/gateway';
 import { mintToken } from '@addon-platform/platform';
 import { waitFor } from '@addon-platform/platform/testing';
 import { parse } from 'graphql';
@@ -7,7 +7,7 @@ import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { codesOf, postGraphQL } from './helpers/client.js';
-import { startTestPlatform, type TestPlatform } from './helpers/platform.js';
+import { startExtraGateway as startGatewayFor, startTestPlatform, type TestPlatform } from './helpers/platform.js';
 
 let platform: TestPlatform;
 const extraGateways: RunningGateway[] = [];
@@ -19,21 +19,9 @@ afterAll(async () => {
   await platform?.stop();
 });
 
-/** Another gateway in front of the same subgraphs, with its own settings. */
+/** Another gateway in front of the same subgraphs, with its own settings; stopped after the tests. */
 async function startExtraGateway(env: Record<string, string>) {
-  const { repos, addons, runtimes } = platform.subgraphs;
-  const gateway = await startGateway(
-    readGatewayConfig({
-      PORT: '0',
-      GATEWAY_SECRET: platform.gatewaySecret,
-      JWT_SECRET: platform.jwtSecret,
-      LOG_LEVEL: 'silent',
-      SUBGRAPH_URL_REPOS: repos.graphqlUrl.href,
-      SUBGRAPH_URL_ADDONS: addons.graphqlUrl.href,
-      SUBGRAPH_URL_RUNTIMES: runtimes.graphqlUrl.href,
-      ...env,
-    }),
-  );
+  const gateway = await startGatewayFor(platform, env);
   extraGateways.push(gateway);
   return gateway;
 }

@@ -1,10 +1,11 @@
-import { readConfig as readGatewayConfig, startGateway, type RunningGateway } from '@addon-platform/gateway';
+import type { RunningGateway } from '@addon-platform/gateway';
 import { startSubgraph, type RunningSubgraph } from '@addon-platform/platform';
 import { freePort, waitFor } from '@addon-platform/platform/testing';
 import { createRuntimesSubgraph, readConfig as readRuntimesConfig } from '@addon-platform/runtimes';
 import { Subscription } from '../subgraphs/runtimes/test/launch-events/launch-event-bed.js';
 import { startLaunchBed, type LaunchBed } from '../subgraphs/runtimes/test/instances/launch-bed.js';
 import { connectGateway, type GatewaySocket } from './helpers/gateway-socket.js';
+import { startExtraGateway } from './helpers/platform.js';
 
 /**
  * Restarts behind and in front of the gateway while a real launch runs: the launch's job runs on the
@@ -46,19 +47,7 @@ async function startReplica(): Promise<RunningSubgraph> {
 }
 
 async function startGatewayUnderTest(port = 0, env: Record<string, string> = {}): Promise<RunningGateway> {
-  const { platform } = bed;
-  const gateway = await startGateway(
-    readGatewayConfig({
-      PORT: String(port),
-      GATEWAY_SECRET: platform.gatewaySecret,
-      JWT_SECRET: platform.jwtSecret,
-      LOG_LEVEL: 'silent',
-      SUBGRAPH_URL_REPOS: platform.subgraphs.repos.graphqlUrl.href,
-      SUBGRAPH_URL_ADDONS: platform.subgraphs.addons.graphqlUrl.href,
-      SUBGRAPH_URL_RUNTIMES: `http://127.0.0.1:${replica.port}/graphql`,
-      ...env,
-    }),
-  );
+  const gateway = await startExtraGateway(bed.platform, { PORT: String(port), SUBGRAPH_URL_RUNTIMES: `http://127.0.0.1:${replica.port}/graphql`, ...env });
   gateways.push(gateway);
   return gateway;
 }

@@ -1,14 +1,14 @@
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readConfig as readGatewayConfig, startGateway, type RunningGateway } from '@addon-platform/gateway';
+import type { RunningGateway } from '@addon-platform/gateway';
 import { waitFor } from '@addon-platform/platform/testing';
 import { LaunchPhase, RuntimeInstanceStatus, RuntimeOperationKind } from '@addon-platform/runtimes';
 import { LAUNCH_PHASES, Subscription, record, recordPhases, startOperation } from '../subgraphs/runtimes/test/launch-events/launch-event-bed.js';
 import { codesOf } from './helpers/client.js';
 import { newAddon, newAddonVersion, newRepo, newRuntimeInstance } from './helpers/factories.js';
 import { connectGateway, type GatewaySocket } from './helpers/gateway-socket.js';
-import { startTestPlatform, type TestPlatform } from './helpers/platform.js';
+import { startExtraGateway as startGatewayFor, startTestPlatform, type TestPlatform } from './helpers/platform.js';
 
 let platform: TestPlatform;
 const sockets: GatewaySocket[] = [];
@@ -28,21 +28,9 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Another gateway in front of the same subgraphs, with its own settings. */
+/** Another gateway in front of the same subgraphs, with its own settings; stopped after the tests. */
 async function startExtraGateway(env: Record<string, string>) {
-  const { repos, addons, runtimes } = platform.subgraphs;
-  const gateway = await startGateway(
-    readGatewayConfig({
-      PORT: '0',
-      GATEWAY_SECRET: platform.gatewaySecret,
-      JWT_SECRET: platform.jwtSecret,
-      LOG_LEVEL: 'silent',
-      SUBGRAPH_URL_REPOS: repos.graphqlUrl.href,
-      SUBGRAPH_URL_ADDONS: addons.graphqlUrl.href,
-      SUBGRAPH_URL_RUNTIMES: runtimes.graphqlUrl.href,
-      ...env,
-    }),
-  );
+  const gateway = await startGatewayFor(platform, env);
   extraGateways.push(gateway);
   return gateway;
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createCredentialCipher, createEnvReader, mintToken, newCredentialKeys, readCredentialKeys, type TokenClaims } from '@addon-platform/platform';
 import { createTestDatabase } from '@addon-platform/platform/testing';
+import { readConfig as readGatewayConfig, startGateway, type RunningGateway } from '@addon-platform/gateway';
 import { startPlatform, type PlatformOptions, type RunningPlatform } from '../../scripts/platform.js';
 
 export interface TestPlatform extends RunningPlatform {
@@ -47,4 +48,25 @@ export async function startTestPlatform(options: Pick<PlatformOptions, 'env' | '
 /** The cipher the platform builds from a `CREDENTIAL_KEYS` value (`id:base64[,…]`). */
 export function credentialCipherOf(keys: string) {
   return createCredentialCipher(readCredentialKeys(createEnvReader('test', { CREDENTIAL_KEYS: keys })));
+}
+
+/**
+ * Another gateway in front of the platform's subgraphs, with its own settings over the platform's
+ * secrets (e.g. `{ NODE_ENV: 'production' }`, or `SUBGRAPH_URL_RUNTIMES` pointing at a replica).
+ * The caller stops it.
+ */
+export function startExtraGateway(platform: TestPlatform, env: Record<string, string> = {}): Promise<RunningGateway> {
+  const { repos, addons, runtimes } = platform.subgraphs;
+  return startGateway(
+    readGatewayConfig({
+      PORT: '0',
+      GATEWAY_SECRET: platform.gatewaySecret,
+      JWT_SECRET: platform.jwtSecret,
+      LOG_LEVEL: 'silent',
+      SUBGRAPH_URL_REPOS: repos.graphqlUrl.href,
+      SUBGRAPH_URL_ADDONS: addons.graphqlUrl.href,
+      SUBGRAPH_URL_RUNTIMES: runtimes.graphqlUrl.href,
+      ...env,
+    }),
+  );
 }
