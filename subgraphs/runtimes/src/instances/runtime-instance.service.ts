@@ -11,7 +11,7 @@ import {
   type EntityManager,
   type Viewer,
 } from '@addon-platform/platform';
-import { RuntimeInstance, RuntimeInstanceKind } from './runtime-instance.entity.js';
+import { RuntimeInstance, RuntimeInstanceKind, RuntimeInstanceStatus } from './runtime-instance.entity.js';
 import { RuntimeOperationRun } from './runtime-operation.entity.js';
 
 /**
@@ -22,6 +22,26 @@ function ownedBy(viewer: Viewer): FilterQuery<RuntimeInstance> | null {
   if (isOperator(viewer)) return {};
   // Config services belong to the platform, whatever its tenant string: no tenant's token reaches them.
   return viewer.tenant ? { tenant: viewer.tenant, kind: RuntimeInstanceKind.TENANT } : null;
+}
+
+export interface RuntimeInstanceFilter {
+  status?: RuntimeInstanceStatus[] | null;
+  addonId?: string | null;
+  versionId?: string | null;
+  environmentId?: string | null;
+  name?: string | null;
+  kind?: RuntimeInstanceKind | null;
+}
+
+function matching(filter: RuntimeInstanceFilter): FilterQuery<RuntimeInstance>[] {
+  const where: FilterQuery<RuntimeInstance>[] = [];
+  if (filter.status != null) where.push({ status: { $in: filter.status } });
+  if (filter.addonId != null) where.push({ addonId: readId(filter.addonId, 'filter.addonId') });
+  if (filter.versionId != null) where.push({ versionId: readId(filter.versionId, 'filter.versionId') });
+  if (filter.environmentId != null) where.push({ environmentId: readId(filter.environmentId, 'filter.environmentId') });
+  if (filter.name != null) where.push({ name: filter.name });
+  if (filter.kind != null) where.push({ kind: filter.kind });
+  return where;
 }
 
 const NEWEST_FIRST = { createdAt: 'desc', id: 'desc' } as const;
@@ -37,10 +57,10 @@ export class RuntimeInstanceService {
     return instance;
   }
 
-  async listInstances(viewer: Viewer, page: { first: number; after?: string }): Promise<Connection<RuntimeInstance>> {
+  async listInstances(viewer: Viewer, filter: RuntimeInstanceFilter, page: { first: number; after?: string }): Promise<Connection<RuntimeInstance>> {
     const scope = ownedBy(viewer);
     if (!scope) return emptyConnection();
-    return paginate(this.em, RuntimeInstance, scope, page, NEWEST_FIRST);
+    return paginate(this.em, RuntimeInstance, { $and: [scope, ...matching(filter)] }, page, NEWEST_FIRST);
   }
 
   /** The viewer's instances of each addon, a page per addon, newest first; in one query. */

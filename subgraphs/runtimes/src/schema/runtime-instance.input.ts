@@ -1,6 +1,6 @@
 import { GraphQLJSON } from 'graphql-scalars';
 import { Field, ID, InputType } from 'type-graphql';
-import { UpgradePolicy } from '../instances/runtime-instance.entity.js';
+import { RuntimeInstanceKind, RuntimeInstanceStatus, UpgradePolicy } from '../instances/runtime-instance.entity.js';
 
 @InputType({ description: "A new instance of an addon version, in an environment the viewer's tenant may use." })
 export class LaunchRuntimeInput {
@@ -27,4 +27,25 @@ export class UpgradeRuntimeInput {
 
   @Field(() => GraphQLJSON, { nullable: true })
   config?: unknown;
+}
+
+@InputType({ description: 'Instances matching every field given.' })
+export class RuntimeInstanceFilterInput {
+  @Field(() => [RuntimeInstanceStatus], { nullable: true, description: 'Any of these statuses; without it, all (DELETED included).' })
+  status?: RuntimeInstanceStatus[] | null;
+
+  @Field(() => ID, { nullable: true })
+  addonId?: string | null;
+
+  @Field(() => ID, { nullable: true })
+  versionId?: string | null;
+
+  @Field(() => ID, { nullable: true })
+  environmentId?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The exact name.' })
+  name?: string | null;
+
+  @Field(() => RuntimeInstanceKind, { nullable: true, description: 'Operators only see CONFIG_SERVICE instances.' })
+  kind?: RuntimeInstanceKind | null;
 }

@@ -7,7 +7,7 @@ import { AddonReference } from './addon.reference.js';
 import { AddonVersionReference } from './addon-version.reference.js';
 import { ConfigService, ConfigServiceStateEnum } from './config-service.type.js';
 import type { RuntimesContext } from './context.js';
-import { LaunchRuntimeInput, UpgradeRuntimeInput } from './runtime-instance.input.js';
+import { LaunchRuntimeInput, RuntimeInstanceFilterInput, UpgradeRuntimeInput } from './runtime-instance.input.js';
 
 export const RuntimeInstanceConnection = createConnectionType('RuntimeInstance', RuntimeInstance);
 
@@ -19,8 +19,12 @@ export class RuntimeInstanceResolver {
   }
 
   @Query(() => RuntimeInstanceConnection, { description: "The viewer's tenant's instances (operators: all), newest first." })
-  runtimeInstances(@Args() page: PageArgs, @Ctx() { viewer, instances }: RuntimesContext) {
-    return instances.listInstances(viewer, readPageArgs(page));
+  runtimeInstances(
+    @Arg('filter', () => RuntimeInstanceFilterInput, { nullable: true }) filter: RuntimeInstanceFilterInput | null,
+    @Args() page: PageArgs,
+    @Ctx() { viewer, instances }: RuntimesContext,
+  ) {
+    return instances.listInstances(viewer, filter ?? {}, readPageArgs(page));
   }
 
   @Mutation(() => RuntimeInstance, { description: 'Launches an instance (tenants): answers at once with the instance PENDING; follow runtimeLaunchProgress.' })

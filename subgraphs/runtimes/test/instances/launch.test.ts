@@ -234,6 +234,34 @@ describe('operations on an instance', () => {
   });
 });
 
+describe('runtimeInstances', () => {
+  it('lists by status, addon, version, environment, name and kind, newest first, only the tenant\'s own', async () => {
+    const first = await bed.newVersion();
+    const second = await bed.newVersion({ addonId: first.addonId, version: '2.0.0' });
+    bed.cluster.script(second.image, { kind: 'imagePullFailure' });
+    const running = await launch(first.versionId);
+    const failed = await launch(second.versionId);
+    await bed.settled(running.id, acme);
+    await bed.settled(failed.id, acme);
+    await launch(first.versionId, globex);
+    const LIST = `query ($filter: RuntimeInstanceFilterInput) { runtimeInstances(filter: $filter, first: 50) { totalCount edges { node { id } } } }`;
+    const ids = async (filter: Record<string, unknown>, token = acme) => {
+      const result = await bed.gql(LIST, { filter }, token);
+      expect(result.errors).toBeUndefined();
+      return result.data!.runtimeInstances.edges.map((edge: any) => edge.node.id);
+    };
+    expect(await ids({ addonId: first.addonId })).toEqual([failed.id, running.id]);
+    expect(await ids({ addonId: first.addonId, status: ['FAILED'] })).toEqual([failed.id]);
+    expect(await ids({ versionId: first.versionId })).toEqual([running.id]);
+    expect(await ids({ name: running.name, environmentId: bed.environmentId })).toEqual([running.id]);
+    expect(await ids({ addonId: first.addonId, kind: 'CONFIG_SERVICE' })).toEqual([]);
+    expect(await ids({ addonId: first.addonId }, globex)).toHaveLength(1);
+    const bad = await bed.gql(LIST, { filter: { addonId: 'nope' } }, acme);
+    expect(bad.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'filter.addonId' });
+    expect(codesOf(await bed.gql(LIST, { filter: { status: ['SLEEPING'] } }, acme))).toEqual(['BAD_USER_INPUT']);
+  });
+});
+
 describe('API server failures', () => {
   it('a 403 fails the launch with a clear CLUSTER_ERROR, without retrying', async () => {
     const { versionId } = await bed.newVersion();
