@@ -5,6 +5,8 @@ import {
   isOperator,
   readId,
   alignToIds,
+  entityColumns,
+  selectRows,
   paginate,
   paginateChildren,
   type Connection,
@@ -80,6 +82,20 @@ export class RuntimeInstanceService {
   /** Operations by id, for instances already shown to the viewer. */
   async findOperations(ids: readonly string[]): Promise<(RuntimeOperationRun | null)[]> {
     return alignToIds(ids, await this.em.find(RuntimeOperationRun, { id: { $in: [...ids] } }));
+  }
+
+  /**
+   * Instances by id as they are now, in the order asked, null where absent: plain rows, not managed
+   * entities, read on every event of a subscription (an ORM find per event cost more than the rest of
+   * delivering it). The caller has checked the viewer may see them.
+   */
+  async readInstancesNow(ids: readonly string[]): Promise<(RuntimeInstance | null)[]> {
+    const rows = await selectRows<RuntimeInstance & { createdAt: string | Date; updatedAt: string | Date }>(this.em, {
+      sql: `select ${entityColumns(this.em, RuntimeInstance, 'i')} from runtimes.runtime_instance i where i.id = any(?::uuid[])`,
+      bindings: [[...ids]],
+    });
+    // The ORM's connections leave timestamps as PostgreSQL prints them.
+    return alignToIds(ids, rows.map((row) => ({ ...row, createdAt: new Date(row.createdAt), updatedAt: new Date(row.updatedAt) })));
   }
 
   /** Visible instances among `ids`, in the order asked, null where hidden; for entity fetches. */

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
-import { alignToIds, domainError, emptyConnection, isAnonymous, isOperator, selectRows, type Connection, type EntityManager, type Viewer } from '@addon-platform/platform';
-import { RuntimeInstance } from '../instances/runtime-instance.entity.js';
+import { domainError, emptyConnection, isAnonymous, isOperator, selectRows, type Connection, type EntityManager, type Viewer } from '@addon-platform/platform';
+import type { RuntimeInstance } from '../instances/runtime-instance.entity.js';
 import type { RuntimeInstanceService } from '../instances/runtime-instance.service.js';
 import { isTerminalPhase } from '../instances/runtime-operation.entity.js';
 import type { LaunchEventHub } from './launch-event-hub.js';
@@ -25,12 +25,8 @@ export function readSequenceCursor(after: string): bigint {
 
 /** Launch progress, the tenant's change feed and an instance's events, for one request or subscription. */
 export class LaunchEventService {
-  // Uncached, and each batch in a fresh fork: a subscription lives long, and each event shows the
-  // instance as it is then (a long-lived identity map would grow and go stale).
-  private readonly instancesNow = new DataLoader<string, RuntimeInstance | null>(
-    async (ids) => alignToIds(ids, await this.em.fork().find(RuntimeInstance, { id: { $in: [...ids] } })),
-    { cache: false },
-  );
+  // Uncached: a subscription lives long, and each event shows the instance as it is then.
+  private readonly instancesNow = new DataLoader<string, RuntimeInstance | null>((ids) => this.instances.readInstancesNow(ids), { cache: false });
 
   constructor(
     private readonly em: EntityManager,

@@ -95,7 +95,7 @@ export async function recordPhases(runtimes: RunningSubgraph, instanceId: string
 export const LAUNCH_PHASES = [LaunchPhase.QUEUED, LaunchPhase.SCHEDULING, LaunchPhase.PULLING_IMAGE, LaunchPhase.STARTING, LaunchPhase.READY];
 
 export const PROGRESS = `subscription ($id: ID!, $after: String) {
-  runtimeLaunchProgress(instanceId: $id, after: $after) { cursor operation phase message reason createdAt instance { id status url } }
+  runtimeLaunchProgress(instanceId: $id, after: $after) { cursor operation phase message reason createdAt instance { id status url createdAt updatedAt config upgradePolicy } }
 }`;
 
 export const CHANGES = `subscription ($after: String) {
