@@ -5,11 +5,10 @@ import { createLogger, createOrm, type SubgraphOrm } from '@addon-platform/platf
 import { LaunchPhase, RuntimeOperationKind } from '@addon-platform/runtimes';
 // The package's front door does not export it: the injector writes events exactly as the runner does.
 import { recordLaunchEvent } from '../../subgraphs/runtimes/src/launch-events/index.js';
-import { readCpusBusyMs } from '../gateway/cpu-time.js';
+import { readCpusBusyMs, waitForQuietCpus } from '../gateway/cpu-time.js';
 import type { ServerProcess } from '../gateway/servers.js';
-import { socketOf, tenantOf, type LaunchBenchConfig } from './config.js';
 import { ascending } from './stats.js';
-import { cursorProblems, follow, progressSubscription, type Followed, type SubgraphClient } from './subgraph-client.js';
+import { cursorProblems, follow, type Followed } from './subgraph-client.js';
 
 /** Non-terminal, so every subscription stays open for the whole run. */
 const PHASES = [LaunchPhase.SCHEDULING, LaunchPhase.PULLING_IMAGE, LaunchPhase.STARTING];
@@ -17,36 +16,72 @@ const PHASES = [LaunchPhase.SCHEDULING, LaunchPhase.PULLING_IMAGE, LaunchPhase.S
 const SOCKETS_AT_ONCE = 100;
 /** How long events still in flight after the last one is injected may take to arrive. */
 const DRAIN_MS = 10_000;
+/** How long the warm-up's events may take to reach every subscriber (the subscriptions start meanwhile). */
+const WARMUP_ARRIVAL_MS = 60_000;
+
+export interface FollowedInstance {
+  id: string;
+  tenant: string;
+  operationId: string;
+}
 
 export interface DeliveryFigures {
   subscribers: number;
   sockets: number;
-  /** Events injected (committed) and received, warm-up included. */
+  /** Events injected (committed), deliveries they owe (one per subscriber of the event's instance) and deliveries received, warm-up included. */
   sent: number;
+  expected: number;
   received: number;
   measuredSent: number;
-  /** Commit-return → receipt, measured window only, ascending. */
+  measuredExpected: number;
+  /** Commit-return → receipt, one per delivery of the measured window, ascending. */
   latencyMs: number[];
-  /** Measured events committed but never received. */
+  /** Deliveries of measured events that never arrived. */
   missing: number;
   achievedPerSec: number;
+  /** Measured events over the time from the window's start to the last one's commit: below the rate, commits fell behind the schedule. */
+  committedPerSec: number;
   /** How late the injector started an event after its scheduled instant: its own health. */
   injectorLagMaxMs: number;
   commitMs: number[];
   problems: string[];
-  runtimesCpuMs: number;
+  /** CPU time of each of the part's `servers` during the window, in their order. */
+  serverCpuMs: number[];
   serverCpuBusyMs: number;
+  /** CPU time of this process (subscribers and injector) during the window: near the window's length, the load generator is the bottleneck. */
+  loadCpuMs: number;
   windowMs: number;
 }
 
 export interface DeliveryPart {
-  config: LaunchBenchConfig;
-  runtimes: ServerProcess;
-  client: SubgraphClient;
-  databaseUrl: string;
+  /** Events are injected over these in turn. */
+  instances: FollowedInstance[];
+  /** For each subscription, the index in `instances` of the instance it follows. */
+  subscriptions: number[];
+  /** Consecutive subscriptions share a socket, this many to one. */
+  subscriptionsPerSocket: number;
+  /** Opens the socket carrying subscriptions `socket × subscriptionsPerSocket` onwards. */
+  openSocket(socket: number): Promise<Client>;
+  query: string;
+  /** Events per second in total, on schedule (open loop). */
+  rate: number;
+  /** Measured seconds of injection. */
+  durationSec: number;
+  /** Unmeasured events before the window, at the same rate; at least one per instance, which proves every subscription live. */
+  warmupEvents: number;
+  /** Processes whose CPU time is read over the window. */
+  servers: ServerProcess[];
   serverCpus: readonly number[];
-  instances: { id: string; tenant: string; operationId: string }[];
-  tokenOf(tenant: string): string;
+  databaseUrl: string;
+  /**
+   * Waits up to this long after subscribing for the servers' CPUs to go quiet, so that the warm-up's
+   * commits do not meet thousands of subscriptions still starting. Default 0.
+   */
+  settleMs?: number;
+  /** Connections the injector may hold, so many events committing at once. Default 10. */
+  injectorPoolMax?: number;
+  /** Runs as the window closes, with every subscription still open. */
+  onWindowEnd?(): void;
 }
 
 interface Injected {
@@ -58,77 +93,116 @@ interface Injected {
 }
 
 /**
- * One subscription per instance, then events written by an injector of this process, each in its own
- * transaction through its own ORM, at a fixed rate over the instances in turn: a warm-up of one event
- * per instance (which also proves every subscription live), then the measured window. Latency runs
- * from the injector's commit returning to the subscriber's receipt, both on this process's clock.
+ * Opens the part's subscriptions, then writes events from an injector of this process, each in its
+ * own transaction through its own ORM, at a fixed rate over the instances in turn: a warm-up, then
+ * the measured window. Latency runs from the injector's commit returning to each subscriber's
+ * receipt, both on this process's clock.
  */
 export async function measureDelivery(part: DeliveryPart, log: (message: string) => void): Promise<DeliveryFigures> {
-  const { config, runtimes, instances } = part;
-  const query = progressSubscription(config.instanceField);
-  const socketCount = socketOf(instances.length - 1, config) + 1;
-  log(`opening ${socketCount} graphql-ws connections and ${instances.length} subscriptions`);
+  const { instances } = part;
+  const socketCount = Math.ceil(part.subscriptions.length / part.subscriptionsPerSocket);
+  log(`opening ${socketCount} graphql-ws connections and ${part.subscriptions.length} subscriptions`);
   const sockets: Client[] = [];
-  for (let from = 0; from < socketCount; from += SOCKETS_AT_ONCE) {
-    const batch = Array.from({ length: Math.min(SOCKETS_AT_ONCE, socketCount - from) }, (_, offset) => from + offset);
-    sockets.push(...(await Promise.all(batch.map((socket) => part.client.openSocket(part.tokenOf(tenantOf(socket * config.subscriptionsPerSocket, config)))))));
-  }
-  const subscriptions = instances.map((instance, index) => follow(sockets[socketOf(index, config)]!, query, instance.id, () => performance.now()));
-  const followed = subscriptions.map(({ followed }) => followed);
-
-  const orm = await createOrm({ databaseUrl: part.databaseUrl, schema: 'runtimes', entities: [], migrations: [], logger: createLogger({ service: 'bench-injector', level: 'warn' }) });
   try {
-    const inject = (count: number, offset: number, onScheduled?: () => void) => injectOpenLoop(orm, instances, config.rate, count, offset, onScheduled);
+    for (let from = 0; from < socketCount; from += SOCKETS_AT_ONCE) {
+      const batch = Array.from({ length: Math.min(SOCKETS_AT_ONCE, socketCount - from) }, (_, offset) => from + offset);
+      sockets.push(...(await Promise.all(batch.map((socket) => part.openSocket(socket)))));
+    }
+  } catch (error) {
+    await Promise.all(sockets.map((socket) => socket.dispose()));
+    throw error;
+  }
+  const subscriptions = part.subscriptions.map((instance, index) =>
+    follow(sockets[Math.floor(index / part.subscriptionsPerSocket)]!, part.query, instances[instance]!.id, () => performance.now()),
+  );
+  const followed = subscriptions.map(({ followed }) => followed);
+  const followersOf = new Map<string, Followed[]>();
+  for (const one of followed) {
+    const followers = followersOf.get(one.instanceId);
+    if (followers) followers.push(one);
+    else followersOf.set(one.instanceId, [one]);
+  }
+  const owed = (events: Injected[]) => events.reduce((sum, event) => sum + (followersOf.get(event.instanceId)?.length ?? 0), 0);
 
-    log(`warm-up: one event per instance at ${config.rate}/s (${(instances.length / config.rate).toFixed(1)} s)`);
-    const warmup = await inject(instances.length, 0);
-    await waitUntil(() => followed.every((one) => one.cursors.length > 0 || one.errors.length > 0), 30_000, 'every subscriber to receive its warm-up event');
+  if (part.settleMs) await waitForQuietCpus(part.serverCpus, { timeoutMs: part.settleMs });
+  const orm = await createOrm({
+    databaseUrl: part.databaseUrl,
+    schema: 'runtimes',
+    entities: [],
+    migrations: [],
+    poolMax: part.injectorPoolMax,
+    logger: createLogger({ service: 'bench-injector', level: 'warn' }),
+  });
+  try {
+    const inject = (count: number, offset: number, onScheduled?: () => void) => injectOpenLoop(orm, instances, part.rate, count, offset, onScheduled);
 
-    const measuredCount = config.rate * config.durationSec;
-    log(`measuring: ${measuredCount} events at ${config.rate}/s over ${config.durationSec} s`);
-    const cpuBefore = runtimes.readCpuMs();
+    log(`warm-up: ${part.warmupEvents} events at ${part.rate}/s (${(part.warmupEvents / part.rate).toFixed(1)} s)`);
+    const warmup = await inject(part.warmupEvents, 0);
+    const warmupPerInstance = new Map<string, number>();
+    for (const event of warmup) warmupPerInstance.set(event.instanceId, (warmupPerInstance.get(event.instanceId) ?? 0) + 1);
+    await waitUntil(
+      () => followed.every((one) => one.cursors.length >= (warmupPerInstance.get(one.instanceId) ?? 0) || one.errors.length > 0),
+      WARMUP_ARRIVAL_MS,
+      'every subscriber to receive its warm-up events',
+    );
+
+    const measuredCount = part.rate * part.durationSec;
+    log(`measuring: ${measuredCount} events at ${part.rate}/s over ${part.durationSec} s`);
+    const cpuBefore = part.servers.map((server) => server.readCpuMs());
     const busyBefore = readCpusBusyMs(part.serverCpus);
+    const loadBefore = process.cpuUsage();
     const windowStart = performance.now();
     let windowEnd = windowStart;
-    let runtimesCpuMs = 0;
+    let serverCpuMs: number[] = [];
     let serverCpuBusyMs = 0;
-    const measured = await inject(measuredCount, instances.length, () => {
+    let loadCpuMs = 0;
+    const measured = await inject(measuredCount, part.warmupEvents, () => {
       // The window ends with the last scheduled event, not with the stragglers' commits.
       windowEnd = performance.now();
-      runtimesCpuMs = runtimes.readCpuMs() - cpuBefore;
+      serverCpuMs = part.servers.map((server, index) => server.readCpuMs() - cpuBefore[index]!);
       serverCpuBusyMs = readCpusBusyMs(part.serverCpus) - busyBefore;
+      const load = process.cpuUsage(loadBefore);
+      loadCpuMs = (load.user + load.system) / 1000;
+      part.onWindowEnd?.();
     });
     const sent = warmup.length + measured.length;
+    const expected = owed(warmup) + owed(measured);
     const receivedCount = () => followed.reduce((sum, one) => sum + one.cursors.length, 0);
-    await waitUntil(() => receivedCount() >= sent, DRAIN_MS, 'every event to arrive').catch(() => undefined);
+    await waitUntil(() => receivedCount() >= expected, DRAIN_MS, 'every event to arrive').catch(() => undefined);
 
-    const receivedAt = new Map<string, number>();
-    for (const one of followed) one.cursors.forEach((cursor, index) => receivedAt.set(`${one.instanceId}:${cursor}`, one.receivedAt[index]!));
+    const receivedAt = new Map<Followed, Map<string, number>>();
+    for (const one of followed) receivedAt.set(one, new Map(one.cursors.map((cursor, index) => [cursor, one.receivedAt[index]!])));
     const latencies: number[] = [];
     let missing = 0;
     for (const event of measured) {
-      const at = receivedAt.get(`${event.instanceId}:${event.cursor}`);
-      if (at === undefined) missing++;
-      else latencies.push(at - event.committedAt);
+      for (const one of followersOf.get(event.instanceId) ?? []) {
+        const at = receivedAt.get(one)!.get(event.cursor);
+        if (at === undefined) missing++;
+        else latencies.push(at - event.committedAt);
+      }
     }
     const problems = followed.flatMap((one) => {
       const problem = checkFollowed(one);
       return problem ? [`${one.instanceId}: ${problem}`] : [];
     });
     return {
-      subscribers: instances.length,
+      subscribers: part.subscriptions.length,
       sockets: socketCount,
       sent,
+      expected,
       received: receivedCount(),
       measuredSent: measured.length,
+      measuredExpected: owed(measured),
       latencyMs: ascending(latencies),
       missing,
       achievedPerSec: measured.length / ((windowEnd - windowStart) / 1000),
+      committedPerSec: measured.length / ((Math.max(...measured.map((event) => event.committedAt)) - windowStart) / 1000),
       injectorLagMaxMs: Math.max(...measured.map((event) => event.lagMs)),
       commitMs: ascending(measured.map((event) => event.commitMs)),
       problems,
-      runtimesCpuMs,
+      serverCpuMs,
       serverCpuBusyMs,
+      loadCpuMs,
       windowMs: windowEnd - windowStart,
     };
   } finally {
@@ -145,7 +219,7 @@ export async function measureDelivery(part: DeliveryPart, log: (message: string)
  */
 async function injectOpenLoop(
   orm: SubgraphOrm,
-  instances: DeliveryPart['instances'],
+  instances: FollowedInstance[],
   rate: number,
   count: number,
   offset: number,

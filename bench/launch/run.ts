@@ -26,7 +26,7 @@ import { measureLaunches } from './launches.js';
 import { DELIVERY_GOAL_P99_MS, deliveryMet, launchesMet, printDelivery, printLaunches } from './report.js';
 import { seed } from './seed.js';
 import { percentile } from './stats.js';
-import { SubgraphClient } from './subgraph-client.js';
+import { progressSubscription, SubgraphClient } from './subgraph-client.js';
 
 const REGISTER = 'mutation ($input: RegisterEnvironmentInput!) { registerEnvironment(input: $input) { id } }';
 
@@ -110,7 +110,23 @@ await run.execute(async () => {
     const runtimes = track(await startServerProcess('runtimes', serverCpus, env, profileFlags('delivery')));
     const client = new SubgraphClient(runtimes.graphqlUrl, gatewaySecret);
     if (!(await waitForQuietCpus(serverCpus, { timeoutMs: 30_000 }))) console.error("warning: the runtimes process's CPU is busy (another job on the machine?); the figures may be off");
-    const figures = await measureDelivery({ config, runtimes, client, databaseUrl: database.url, serverCpus, instances: seeded.deliveryInstances, tokenOf }, log);
+    const instances = seeded.deliveryInstances;
+    const figures = await measureDelivery(
+      {
+        instances,
+        subscriptions: instances.map((_, index) => index),
+        subscriptionsPerSocket: config.subscriptionsPerSocket,
+        openSocket: (socket) => client.openSocket(tokenOf(tenantOf(socket * config.subscriptionsPerSocket, config))),
+        query: progressSubscription(config.instanceField),
+        rate: config.rate,
+        durationSec: config.durationSec,
+        warmupEvents: instances.length,
+        servers: [runtimes],
+        serverCpus,
+        databaseUrl: database.url,
+      },
+      log,
+    );
     await runtimes.stop();
     console.log('');
     printDelivery(

@@ -31,32 +31,41 @@ export class SubgraphClient {
 
   /** A graphql-ws connection for `token`, resolved once the subgraph has accepted its `connection_init`; it never retries. */
   openSocket(token: string, timeoutMs = 30_000): Promise<Client> {
-    const url = new URL(this.graphqlUrl);
-    url.protocol = 'ws:';
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => fail(new Error(`no graphql-ws connection within ${timeoutMs} ms`)), timeoutMs);
-      const fail = (error: unknown) => {
-        clearTimeout(timer);
-        void client.dispose();
-        reject(error instanceof Error ? error : new Error(`graphql-ws connection failed: ${JSON.stringify(error)}`));
-      };
-      const client = createClient({
-        url: url.href,
-        webSocketImpl: WebSocket,
-        // Signed when the socket opens: the subgraph accepts a signature for 60 s only.
-        connectionParams: () => signConnectionInit(this.gatewaySecret, `Bearer ${token}`),
-        lazy: false,
-        retryAttempts: 0,
-        onNonLazyError: fail,
-        on: {
-          connected: () => {
-            clearTimeout(timer);
-            resolve(client);
-          },
-        },
-      });
-    });
+    // Signed when the socket opens: the subgraph accepts a signature for 60 s only.
+    return openGraphqlWs(this.graphqlUrl, () => signConnectionInit(this.gatewaySecret, `Bearer ${token}`), timeoutMs);
   }
+}
+
+/**
+ * A graphql-ws connection to the server at `graphqlUrl` (a subgraph or the gateway), resolved once
+ * its `connection_init` (`connectionParams`) is accepted. It never retries: a retry would resubscribe
+ * from the start and replay what the bench has already counted.
+ */
+export function openGraphqlWs(graphqlUrl: URL, connectionParams: () => Record<string, unknown>, timeoutMs = 30_000): Promise<Client> {
+  const url = new URL(graphqlUrl);
+  url.protocol = 'ws:';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => fail(new Error(`no graphql-ws connection within ${timeoutMs} ms`)), timeoutMs);
+    const fail = (error: unknown) => {
+      clearTimeout(timer);
+      void client.dispose();
+      reject(error instanceof Error ? error : new Error(`graphql-ws connection failed: ${JSON.stringify(error)}`));
+    };
+    const client = createClient({
+      url: url.href,
+      webSocketImpl: WebSocket,
+      connectionParams,
+      lazy: false,
+      retryAttempts: 0,
+      onNonLazyError: fail,
+      on: {
+        connected: () => {
+          clearTimeout(timer);
+          resolve(client);
+        },
+      },
+    });
+  });
 }
 
 /** A `runtimeLaunchProgress` subscription's selection; `instance` costs the subgraph one more read per event. */
