@@ -122,19 +122,7 @@ export async function recordLaunchEvent(em: EntityManager, input: LaunchEventInp
   });
   if (!event) throw new Error(`Instance ${input.instanceId} has no ${input.operation} operation ${input.operationId}.`);
 
-  // Stamped once the feed's lock is held, so a feed's times rise with its sequence.
-  const [change] = await selectRows<{ sequence: string; createdAt: number }>(em, {
-    sql: `with feed as (
-            insert into runtimes.tenant_feed as f (tenant, last_sequence) values (?, 1)
-            on conflict (tenant) do update set last_sequence = f.last_sequence + 1
-         returning last_sequence)
-          insert into runtimes.instance_change (tenant, sequence, instance_id, status, operation, phase)
-          select ?, feed.last_sequence, ?::uuid, ?, ?, ? from feed
-          returning sequence::text as sequence, ${epochMs('created_at')} as "createdAt"`,
-    bindings: [instance.tenant, instance.tenant, input.instanceId, instance.status, input.operation, input.phase],
-  });
-
-  const notice: LaunchNotice = {
+  const notice: Omit<LaunchNotice, 'changeSequence' | 'changeCreatedAt'> = {
     tenant: instance.tenant,
     instanceId: input.instanceId,
     sequence: instance.sequence,
@@ -144,11 +132,26 @@ export async function recordLaunchEvent(em: EntityManager, input: LaunchEventInp
     message: message.length > MAX_NOTICE_MESSAGE_LENGTH ? null : message,
     reason,
     status: instance.status,
-    changeSequence: change!.sequence,
     createdAt: new Date(event.createdAt).toISOString(),
-    changeCreatedAt: new Date(change!.createdAt).toISOString(),
   };
-  await selectRows(em, { sql: 'select pg_notify(?, ?)', bindings: [LAUNCH_EVENTS_CHANNEL, JSON.stringify(notice)] });
+  // The feed row stays locked to commit, and every event of the tenant waits for it: the change, its
+  // stamp (taken under the lock, so a feed's times rise with its sequence) and the NOTIFY go in one
+  // statement, so only the commit is left to hold the lock.
+  await selectRows(em, {
+    sql: `with feed as (
+            insert into runtimes.tenant_feed as f (tenant, last_sequence) values (?, 1)
+            on conflict (tenant) do update set last_sequence = f.last_sequence + 1
+         returning last_sequence),
+          change as (
+            insert into runtimes.instance_change (tenant, sequence, instance_id, status, operation, phase)
+            select ?, feed.last_sequence, ?::uuid, ?, ?, ? from feed
+         returning sequence, created_at)
+          select pg_notify(?, (?::jsonb || jsonb_build_object(
+                   'changeSequence', change.sequence::text,
+                   'changeCreatedAt', to_char(change.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))::text)
+            from change`,
+    bindings: [instance.tenant, instance.tenant, input.instanceId, instance.status, input.operation, input.phase, LAUNCH_EVENTS_CHANNEL, JSON.stringify(notice)],
+  });
   return { cursor: instance.sequence, instanceId: input.instanceId, operationId: input.operationId, operation: input.operation, phase: input.phase, message, reason, createdAt: new Date(event.createdAt) };
 }
 
