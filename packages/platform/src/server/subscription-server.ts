@@ -64,7 +64,12 @@ export function closeAtTokenExpiry(socket: { close(code: number, reason: string)
  */
 export function startSubscriptionServer<TContext>(options: SubscriptionServerOptions<TContext>): { stop(): Promise<void> } {
   const { server, schema, logger, metrics, gatewaySecret, jwt, context, maxPayloadBytes, production } = options;
-  const formatError = createFormatError((error) => logger.error({ err: error }, 'unexpected error in subscription'));
+  const formatError = createFormatError((error) => {
+    // A socket the subscriber closed while an event was on its way: nobody to tell, nothing broken.
+    const code = (error as { code?: unknown } | null)?.code;
+    if (code === 'EPIPE' || code === 'ECONNRESET') logger.debug({ code }, 'a subscriber went away while an event was sent');
+    else logger.error({ err: error }, 'unexpected error in subscription');
+  });
   const formatErrors = (errors: readonly GraphQLError[]) => errors.map((error) => formatError(error.toJSON(), error));
   const rules = production ? [...specifiedRules, NoSchemaIntrospectionCustomRule] : specifiedRules;
   const expiryTimers = new Map<Extra['socket'], () => void>();
