@@ -67,7 +67,7 @@ export function createRuntimesSubgraph(config: Pick<RuntimesConfig, 'credentialK
     buildSchema: buildRuntimesSchema,
     createTasks(orm) {
       const launchesOf = (em: EntityManager) => new RuntimeLaunchService(em, new EnvironmentService(em, cluster, cipher), configs);
-      const configServices = new ConfigServices(orm, launchesOf);
+      const configServices = new ConfigServices(orm, configs, launchesOf);
       const runner = new OperationRunner(orm, clusters, { deadlineMs: config.launch.deadlineMs }, (...ended) => configServices.ended(...ended));
       const upgrades = new AutomaticUpgrades(orm, configs, launchesOf);
       return {

@@ -1,4 +1,3 @@
-import { Ajv } from 'ajv';
 import {
   configSchemaReadCommand,
   enqueueJob,
@@ -10,12 +9,13 @@ import {
   type JobContext,
   type SubgraphOrm,
 } from '@addon-platform/platform';
-import { ClusterError, type KubernetesDriver, type PhaseEvent } from '../driver/index.js';
+import { ClusterError, type KubernetesDriver } from '../driver/index.js';
 import { mayRunVersion } from '../environments/environment-fit.js';
 import { Environment } from '../environments/environment.entity.js';
 import { toNamespace } from '../environments/namespace-pattern.js';
+import type { ConfigChecker } from './instance-config.js';
 import { findLaunchableVersion } from './launchable-version.js';
-import { ADDON_PORT } from './operation-runner.js';
+import { ADDON_PORT, type RecordedPhase } from './operation-runner.js';
 import { RuntimeInstance, RuntimeInstanceKind, RuntimeInstanceStatus, UpgradePolicy } from './runtime-instance.entity.js';
 import type { RuntimeLaunchService } from './runtime-launch.service.js';
 import { LaunchPhase, RuntimeOperationKind, type RuntimeOperationRun } from './runtime-operation.entity.js';
@@ -42,10 +42,9 @@ export interface ConfigServiceRow {
  * `runtimes.config_service`, which `AddonVersion.configService` shows.
  */
 export class ConfigServices {
-  private readonly ajv = new Ajv({ strict: false, validateSchema: true });
-
   constructor(
     private readonly orm: SubgraphOrm,
+    private readonly configs: ConfigChecker,
     private readonly launches: (em: EntityManager) => RuntimeLaunchService,
   ) {}
 
@@ -63,8 +62,10 @@ export class ConfigServices {
     });
     if (known?.instance_id && known.status !== RuntimeInstanceStatus.DELETED) {
       if (known.status === RuntimeInstanceStatus.FAILED || known.status === RuntimeInstanceStatus.STOPPED) {
-        await this.launches(em).runForPlatform(known.instance_id, RuntimeOperationKind.START, `config service of version ${versionId} asked again`);
-        await this.setState(em, versionId, { state: 'LAUNCHING', message: 'Its config service is starting again.', instanceId: known.instance_id });
+        await em.transactional(async (tx) => {
+          await this.launches(tx).runForPlatform(known.instance_id!, RuntimeOperationKind.START, `config service of version ${versionId} asked again`);
+          await this.setState(tx, versionId, { state: 'LAUNCHING', message: 'Its config service is starting again.', instanceId: known.instance_id! });
+        });
       }
       return;
     }
@@ -81,23 +82,26 @@ export class ConfigServices {
       await this.setState(em, versionId, { state: 'FAILED', reason: 'ENVIRONMENT_UNFIT', message: `The platform's environment ${environment.name} cannot run it: ${fit.reason}` });
       return;
     }
-    const instance = await this.launches(em).createInstance({
-      tenant: PLATFORM_TENANT,
-      name: `config-${versionId}`,
-      kind: RuntimeInstanceKind.CONFIG_SERVICE,
-      addonId: version.addonId,
-      versionId,
-      environmentId: environment.id,
-      namespace: toNamespace(environment.namespacePattern, PLATFORM_TENANT),
-      config: {},
-      upgradePolicy: UpgradePolicy.MANUAL,
-      createdBy: PLATFORM_TENANT,
+    // The instance and the state that names it commit together: a job run again after a crash finds both or neither.
+    await em.transactional(async (tx) => {
+      const instance = await this.launches(tx).createInstance({
+        tenant: PLATFORM_TENANT,
+        name: `config-${versionId}`,
+        kind: RuntimeInstanceKind.CONFIG_SERVICE,
+        addonId: version.addonId,
+        versionId,
+        environmentId: environment.id,
+        namespace: toNamespace(environment.namespacePattern, PLATFORM_TENANT),
+        config: {},
+        upgradePolicy: UpgradePolicy.MANUAL,
+        createdBy: PLATFORM_TENANT,
+      });
+      await this.setState(tx, versionId, { state: 'LAUNCHING', message: `Launching ${version.configImage} in ${environment.name}.`, instanceId: instance.id });
     });
-    await this.setState(em, versionId, { state: 'LAUNCHING', message: `Launching ${version.configImage} in ${environment.name}.`, instanceId: instance.id });
   }
 
   /** After a config service's operation ends: on READY its schema is read and sent on; on FAILED the version shows why. */
-  async ended(instance: RuntimeInstance, operation: RuntimeOperationRun, outcome: PhaseEvent, driver: KubernetesDriver): Promise<void> {
+  async ended(instance: RuntimeInstance, operation: RuntimeOperationRun, outcome: RecordedPhase, driver: KubernetesDriver): Promise<void> {
     if (instance.kind !== RuntimeInstanceKind.CONFIG_SERVICE || operation.operation === RuntimeOperationKind.STOP || operation.operation === RuntimeOperationKind.DELETE) return;
     const em = this.orm.em.fork();
     if (outcome.phase !== LaunchPhase.READY) {
@@ -146,7 +150,7 @@ export class ConfigServices {
 
   private assertJsonSchema(schema: Record<string, unknown>): void {
     try {
-      this.ajv.compile(schema);
+      this.configs.compile(schema);
     } catch (error) {
       throw new InvalidSchema(`it is not a valid JSON Schema (${(error as Error).message.slice(0, 200)})`);
     }

@@ -10,12 +10,14 @@ const MAX_PROBLEMS = 20;
 type Config = Record<string, unknown>;
 
 /**
- * Checks configs against their version's JSON Schema. Compiled validators are kept per version (a
- * version's schema changes only when its config service serves a new one, which replaces the entry).
+ * Checks configs against their version's JSON Schema. Compiled validators are kept per version and
+ * schema text (a version's schema changes only when its config service serves a new one). Ajv keeps no
+ * schema of its own (`addUsedSchema: false`): it would grow with every compile, and refuse a second
+ * schema with the same `$id`.
  */
 export class ConfigChecker {
-  private readonly ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, validateSchema: true });
-  private readonly compiled = new Map<string, { schema: unknown; validate: ValidateFunction }>();
+  private readonly ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, validateSchema: true, addUsedSchema: false });
+  private readonly compiled = new Map<string, { schemaText: string; validate: ValidateFunction }>();
 
   constructor(private readonly maxCompiled = 500) {
     (addFormats as unknown as (ajv: Ajv) => void)(this.ajv);
@@ -40,19 +42,26 @@ export class ConfigChecker {
     );
   }
 
+  /** Compiles `schema`, or throws Ajv's reason when it is not a JSON Schema it can use. */
+  compile(schema: Record<string, unknown>): ValidateFunction {
+    return this.ajv.compile(schema);
+  }
+
   private validatorOf(version: LaunchableVersion): ValidateFunction {
+    const schemaText = JSON.stringify(version.configSchema);
     const known = this.compiled.get(version.versionId);
-    if (known && known.schema === version.configSchema) return known.validate;
+    if (known && known.schemaText === schemaText) return known.validate;
     let validate: ValidateFunction;
     try {
-      validate = this.ajv.compile(version.configSchema!);
+      validate = this.compile(version.configSchema!);
     } catch {
       throw domainError('CONFLICT', `The config schema of ${version.addonName} ${version.version} is not a valid JSON Schema, so no config can be checked against it; its owner must publish a fixed version.`, {
         field: 'versionId',
       });
     }
+    this.compiled.delete(version.versionId);
     if (this.compiled.size >= this.maxCompiled) this.compiled.delete(this.compiled.keys().next().value!);
-    this.compiled.set(version.versionId, { schema: version.configSchema, validate });
+    this.compiled.set(version.versionId, { schemaText, validate });
     return validate;
   }
 }

@@ -84,6 +84,8 @@ describe('launchRuntime', () => {
 
   it('refuses a config that does not fit the schema, field by field, and writes nothing', async () => {
     const configSchema = {
+      // An $id, as published schemas often carry: checked once per launch, it must not clash with itself.
+      $id: 'https://addons.example.com/schemas/config.json',
       type: 'object',
       properties: { replicas: { type: 'integer', minimum: 1 }, mode: { enum: ['fast', 'safe'] }, tls: { type: 'object', properties: { enabled: { type: 'boolean' } } } },
       required: ['mode'],
@@ -102,6 +104,8 @@ describe('launchRuntime', () => {
     const good = await bed.gql(LAUNCH, { input: { versionId, environmentId: bed.environmentId, name, config: { mode: 'safe' } } }, acme);
     expect(good.errors).toBeUndefined();
     expect(good.data!.launchRuntime.config).toEqual({ mode: 'safe' });
+    const again = await bed.gql(LAUNCH, { input: { versionId, environmentId: bed.environmentId, name: nextName(), config: { mode: 'fast' } } }, acme);
+    expect(again.errors).toBeUndefined();
   });
 
   it('refuses bad input with a code and the field, and writes nothing', async () => {
