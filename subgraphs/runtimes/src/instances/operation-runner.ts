@@ -19,10 +19,10 @@ export interface OperationRunnerOptions {
 }
 
 /** What happens once an operation has ended; config services read their schema here. */
-export type OperationEnded = (instance: RuntimeInstance, operation: RuntimeOperationRun, outcome: PhaseEvent, driver: KubernetesDriver) => Promise<void>;
+export type OperationEnded = (instance: RuntimeInstance, operation: RuntimeOperationRun, outcome: RecordedPhase, driver: KubernetesDriver) => Promise<void>;
 
 /** A phase to record: the driver's, or one the runner decides itself (e.g. VERSION_UNAVAILABLE). */
-type RecordedPhase = Pick<PhaseEvent, 'phase' | 'message'> & { reason?: string };
+export type RecordedPhase = Pick<PhaseEvent, 'phase' | 'message'> & { reason?: string };
 
 /** Order of phases within an operation: a phase is written only when it moves the operation forward. */
 const RANK: Record<LaunchPhase, number> = {
@@ -60,9 +60,17 @@ export class OperationRunner {
       job.logger.warn({ payload }, 'runOperation names no such operation; dropped');
       return;
     }
-    // Done already (the job ran to the end before a crash), or cut short by a later STOP or DELETE.
-    if (isTerminalPhase(operation.phase)) return;
     const environment = await em.findOneOrFail(Environment, { id: instance.environmentId });
+    // Done already: the job ran to the end before a crash, or what follows the end (a config service's
+    // schema read) failed and the job runs again for it; or a later STOP or DELETE cut it short.
+    if (isTerminalPhase(operation.phase)) {
+      const [last] = await selectRows<Omit<RecordedPhase, 'reason'> & { reason: string | null }>(em, {
+        sql: 'select phase, message, reason from runtimes.launch_event where operation_id = ? order by sequence desc limit 1',
+        bindings: [operation.id],
+      });
+      if (last && last.reason !== 'SUPERSEDED') await this.onEnded(instance, operation, { ...last, reason: last.reason ?? undefined }, this.clusters.driverFor(environment));
+      return;
+    }
     const progress = new OperationProgress(this.orm, instance, operation, job.logger);
     const abort = new AbortController();
     const onStop = () => abort.abort(job.signal.reason);
@@ -73,11 +81,11 @@ export class OperationRunner {
         () => undefined,
       );
     }, this.options.supersededPollMs ?? 1000);
+    const driver = this.clusters.driverFor(environment);
+    let outcome: PhaseEvent | null = null;
     try {
-      const driver = this.clusters.driverFor(environment);
-      const outcome = await this.carryOut(driver, instance, operation, progress, abort.signal);
+      outcome = await this.carryOut(driver, instance, operation, progress, abort.signal);
       await progress.settle();
-      if (outcome && !progress.wasSuperseded) await this.onEnded(instance, operation, outcome, driver);
     } catch (error) {
       await progress.settle().catch(() => undefined);
       if (abort.signal.aborted && abort.signal.reason instanceof Superseded) return;
@@ -90,6 +98,8 @@ export class OperationRunner {
       clearInterval(watcher);
       job.signal.removeEventListener('abort', onStop);
     }
+    // Outside the catch: its failure fails the job, which runs it again (above), the operation's end kept.
+    if (outcome && !progress.wasSuperseded) await this.onEnded(instance, operation, outcome, driver);
   }
 
   private async carryOut(driver: KubernetesDriver, instance: RuntimeInstance, operation: RuntimeOperationRun, progress: OperationProgress, signal: AbortSignal): Promise<PhaseEvent | null> {
