@@ -94,9 +94,11 @@ function entityPageKeys<T extends object>(em: EntityManager, entity: EntityName<
   });
 }
 
-/** Rows matched to the ids asked for, in their order, null where none matched: the shape DataLoader needs. */
-export function alignToIds<T extends { id: string }>(ids: readonly string[], rows: readonly T[]): (T | null)[] {
-  const byId = new Map(rows.map((row) => [row.id, row]));
+/** Rows matched to the ids asked for (by `id`, or by `keyOf`), in their order, null where none matched: the shape DataLoader needs. */
+export function alignToIds<T extends { id: string }>(ids: readonly string[], rows: readonly T[]): (T | null)[];
+export function alignToIds<T>(ids: readonly string[], rows: readonly T[], keyOf: (row: T) => string): (T | null)[];
+export function alignToIds<T>(ids: readonly string[], rows: readonly T[], keyOf = (row: T) => (row as { id: string }).id): (T | null)[] {
+  const byId = new Map(rows.map((row) => [keyOf(row), row]));
   return ids.map((id) => byId.get(id) ?? null);
 }
 

@@ -1,4 +1,5 @@
 import {
+  alignToIds,
   configSchemaReadCommand,
   enqueueJob,
   jobClientOf,
@@ -134,8 +135,7 @@ export class ConfigServices {
               from runtimes.config_service where version_id = any(?::uuid[])`,
       bindings: [[...versionIds]],
     });
-    const byVersion = new Map(rows.map((row) => [row.versionId, row]));
-    return versionIds.map((id) => byVersion.get(id) ?? null);
+    return alignToIds(versionIds, rows, (row) => row.versionId);
   }
 
   /** Versions waiting for a platform environment, queued again when one is marked (returns how many). */
