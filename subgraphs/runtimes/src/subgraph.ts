@@ -20,6 +20,7 @@ import { RuntimeOperationRun } from './instances/runtime-operation.entity.js';
 import { Migration0001Runtimes } from './migrations/migration-0001-runtimes.js';
 import { Migration0002Environments } from './migrations/migration-0002-environments.js';
 import { Migration0003Launches } from './migrations/migration-0003-launches.js';
+import { Migration0004FeedAtCommit } from './migrations/migration-0004-feed-at-commit.js';
 import { resolveAddonReference } from './schema/addon.reference.js';
 import type { RuntimesContext } from './schema/context.js';
 import { EnvironmentResolver, resolveEnvironmentReference } from './schema/environment.resolver.js';
@@ -62,7 +63,7 @@ export function createRuntimesSubgraph(config: Pick<RuntimesConfig, 'credentialK
   return {
     name: 'runtimes',
     entities: [RuntimeInstance, RuntimeOperationRun, Environment],
-    migrations: [Migration0001Runtimes, Migration0002Environments, Migration0003Launches],
+    migrations: [Migration0001Runtimes, Migration0002Environments, Migration0003Launches, Migration0004FeedAtCommit],
     sealedCredentials: [ENVIRONMENT_CREDENTIALS],
     buildSchema: buildRuntimesSchema,
     createTasks(orm) {

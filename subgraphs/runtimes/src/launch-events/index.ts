@@ -3,6 +3,7 @@ export {
   MAX_MESSAGE_LENGTH,
   readInstanceChanges,
   readLaunchEvents,
+  launchEventStatement,
   recordLaunchEvent,
   type InstanceChangeRecord,
   type LaunchEventInput,

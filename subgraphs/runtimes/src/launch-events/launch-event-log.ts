@@ -1,8 +1,8 @@
-import { selectRows, type EntityManager } from '@addon-platform/platform';
+import { selectRows, type EntityManager, type SqlText } from '@addon-platform/platform';
 import type { RuntimeInstanceStatus } from '../instances/runtime-instance.entity.js';
 import { isTerminalPhase, type LaunchPhase, type RuntimeOperationKind } from '../instances/runtime-operation.entity.js';
 
-/** The one channel every replica LISTENs on; a notice carries a launch event and the tenant's change with it. */
+/** The one channel every replica LISTENs on; a notice carries a launch event and the tenant's change with it (sent by migration 0004's trigger). */
 export const LAUNCH_EVENTS_CHANNEL = 'runtimes_launch_events';
 
 export interface LaunchEventInput {
@@ -63,8 +63,6 @@ export interface LaunchNotice {
 
 /** The column's limit (migration 0003). */
 export const MAX_MESSAGE_LENGTH = 2000;
-// At most 3 bytes of UTF-8 per UTF-16 unit: the rest of a notice is a few hundred bytes.
-const MAX_NOTICE_MESSAGE_LENGTH = 1000;
 
 // The ORM's connections leave timestamps as PostgreSQL prints them; milliseconds since the epoch read back exactly.
 const epochMs = (column: string) => `(extract(epoch from ${column}) * 1000)::float8`;
@@ -74,85 +72,74 @@ const EVENT_COLUMNS = `e.sequence::text as cursor, e.instance_id as "instanceId"
   e.message, e.reason, ${epochMs('e.created_at')} as "createdAt"`;
 
 /**
- * Records one step of an operation, inside the caller's transaction and with its writes: takes the
- * instance's next event sequence (the instance row stays locked to commit, so sequence order is commit
- * order) and applies the status, URL and version given; appends the event; moves the operation to the
- * phase (finished when terminal); takes the tenant's next feed sequence the same way and appends the
- * change; and queues a NOTIFY that PostgreSQL delivers at commit, to every replica's hub.
+ * Records one step of an operation, inside the caller's transaction and with its writes: runs
+ * {@link launchEventStatement}. At commit, the event's trigger (migration 0004) appends the tenant's
+ * change and sends the NOTIFY every replica's hub receives.
  */
 export async function recordLaunchEvent(em: EntityManager, input: LaunchEventInput): Promise<LaunchEventRecord> {
   if (!em.getTransactionContext()) throw new Error('recordLaunchEvent runs inside the transaction that makes the change it records.');
+  const statement = launchEventStatement(input);
+  const [row] = await selectRows<LaunchEventRow>(em, statement);
+  return statement.recordOf(row);
+}
+
+/** What {@link launchEventStatement} answers. */
+export interface LaunchEventRow {
+  sequence: string;
+  createdAt: number | null;
+}
+
+/**
+ * The one statement that records a launch event, with knex's `?` bindings: takes the instance's next
+ * event sequence (the instance row stays locked to commit, so sequence order is commit order) and
+ * applies the status, URL and version given; moves the operation to the phase (finished when
+ * terminal); appends the event. `recordOf` reads its row, and fails when the instance or the
+ * operation does not exist. Apart from {@link recordLaunchEvent}, for a load generator that writes
+ * events on bare connections.
+ */
+export function launchEventStatement(input: LaunchEventInput): SqlText & { recordOf(row: LaunchEventRow | undefined): LaunchEventRecord } {
   const message = input.message.length > MAX_MESSAGE_LENGTH ? `${input.message.slice(0, MAX_MESSAGE_LENGTH - 1)}…` : input.message;
   const reason = input.reason ?? null;
-
   const changes: { column: string; value: unknown }[] = [];
   if (input.status !== undefined) changes.push({ column: 'status', value: input.status });
   if (input.url !== undefined) changes.push({ column: 'url', value: input.url });
   if (input.versionId !== undefined) changes.push({ column: 'version_id', value: input.versionId });
-  const [instance] = await selectRows<{ sequence: string; tenant: string; status: RuntimeInstanceStatus }>(em, {
-    sql: `update runtimes.runtime_instance
-             set event_sequence = event_sequence + 1${changes.map(({ column }) => `, ${column} = ?`).join('')}${changes.length ? ', updated_at = now()' : ''}
-           where id = ?
-       returning event_sequence::text as sequence, tenant, status`,
-    bindings: [...changes.map(({ value }) => value), input.instanceId],
-  });
-  if (!instance) throw new Error(`No runtime instance ${input.instanceId} to record a launch event of.`);
-
-  const [event] = await selectRows<{ createdAt: number }>(em, {
-    sql: `with run as (
+  return {
+    sql: `with instance as (
+            update runtimes.runtime_instance
+               set event_sequence = event_sequence + 1${changes.map(({ column }) => `, ${column} = ?`).join('')}${changes.length ? ', updated_at = now()' : ''}
+             where id = ?
+         returning event_sequence, status),
+          run as (
             update runtimes.runtime_operation set phase = ?, finished_at = case when ? then clock_timestamp() end
              where id = ? and instance_id = ? and operation = ?
-         returning id)
-          insert into runtimes.launch_event (instance_id, sequence, operation_id, operation, phase, message, reason)
-          select ?::uuid, ?::bigint, run.id, ?, ?, ?, ? from run
-          returning ${epochMs('created_at')} as "createdAt"`,
+         returning id),
+          event as (
+            insert into runtimes.launch_event (instance_id, sequence, operation_id, operation, phase, message, reason, status)
+            select ?::uuid, instance.event_sequence, run.id, ?, ?, ?, ?, instance.status from instance, run
+         returning ${epochMs('created_at')} as "createdAt")
+          select instance.event_sequence::text as sequence, (select "createdAt" from event) as "createdAt" from instance`,
     bindings: [
+      ...changes.map(({ value }) => value),
+      input.instanceId,
       input.phase,
       isTerminalPhase(input.phase),
       input.operationId,
       input.instanceId,
       input.operation,
       input.instanceId,
-      instance.sequence,
       input.operation,
       input.phase,
       message,
       reason,
     ],
-  });
-  if (!event) throw new Error(`Instance ${input.instanceId} has no ${input.operation} operation ${input.operationId}.`);
-
-  const notice: Omit<LaunchNotice, 'changeSequence' | 'changeCreatedAt'> = {
-    tenant: instance.tenant,
-    instanceId: input.instanceId,
-    sequence: instance.sequence,
-    operationId: input.operationId,
-    operation: input.operation,
-    phase: input.phase,
-    message: message.length > MAX_NOTICE_MESSAGE_LENGTH ? null : message,
-    reason,
-    status: instance.status,
-    createdAt: new Date(event.createdAt).toISOString(),
+    recordOf(row) {
+      if (!row) throw new Error(`No runtime instance ${input.instanceId} to record a launch event of.`);
+      if (row.createdAt === null) throw new Error(`Instance ${input.instanceId} has no ${input.operation} operation ${input.operationId}.`);
+      const { instanceId, operationId, operation, phase } = input;
+      return { cursor: row.sequence, instanceId, operationId, operation, phase, message, reason, createdAt: new Date(row.createdAt) };
+    },
   };
-  // The feed row stays locked to commit, and every event of the tenant waits for it: the change, its
-  // stamp (taken under the lock, so a feed's times rise with its sequence) and the NOTIFY go in one
-  // statement, so only the commit is left to hold the lock.
-  await selectRows(em, {
-    sql: `with feed as (
-            insert into runtimes.tenant_feed as f (tenant, last_sequence) values (?, 1)
-            on conflict (tenant) do update set last_sequence = f.last_sequence + 1
-         returning last_sequence),
-          change as (
-            insert into runtimes.instance_change (tenant, sequence, instance_id, status, operation, phase)
-            select ?, feed.last_sequence, ?::uuid, ?, ?, ? from feed
-         returning sequence, created_at)
-          select pg_notify(?, (?::jsonb || jsonb_build_object(
-                   'changeSequence', change.sequence::text,
-                   'changeCreatedAt', to_char(change.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))::text)
-            from change`,
-    bindings: [instance.tenant, instance.tenant, input.instanceId, instance.status, input.operation, input.phase, LAUNCH_EVENTS_CHANNEL, JSON.stringify(notice)],
-  });
-  return { cursor: instance.sequence, instanceId: input.instanceId, operationId: input.operationId, operation: input.operation, phase: input.phase, message, reason, createdAt: new Date(event.createdAt) };
 }
 
 /** The event a notice carries, when it carries all of it. */

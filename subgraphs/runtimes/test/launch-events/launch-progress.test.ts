@@ -187,6 +187,43 @@ describe('runtimeLaunchProgress', () => {
     expect(rows.map((row: { sequence: number }) => row.sequence)).toEqual(range(1, launches.length * perInstance));
   });
 
+  it("feeds a transaction's events at its commit, in their order, each with the status it set, and nothing of a transaction rolled back", async () => {
+    const tenant = `tx-${randomUUID().slice(0, 8)}`;
+    const { instance, operationId } = await launchingInstance(tenant);
+    const { client } = await connect(await tokenOf(tenant), replica);
+    const feed = new Subscription(client, CHANGES);
+    const progress = new Subscription(client, PROGRESS, { id: instance.id });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const event = (phase: LaunchPhase, status?: RuntimeInstanceStatus) => ({ instanceId: instance.id, operationId, operation: RuntimeOperationKind.LAUNCH, phase, message: `now ${phase}`, status });
+
+    await expect(
+      runtimes.orm.em.fork().transactional(async (em) => {
+        await recordLaunchEvent(em, event(LaunchPhase.QUEUED, RuntimeInstanceStatus.STOPPED));
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    await runtimes.orm.em.fork().transactional(async (em) => {
+      await recordLaunchEvent(em, event(LaunchPhase.QUEUED, RuntimeInstanceStatus.DEPLOYING));
+      await recordLaunchEvent(em, event(LaunchPhase.SCHEDULING));
+      await recordLaunchEvent(em, event(LaunchPhase.READY, RuntimeInstanceStatus.RUNNING));
+    });
+
+    const changes = (await feed.take(3)).map(({ runtimeInstanceChanged: change }) => [change.cursor, change.phase, change.status]);
+    expect(changes).toEqual([
+      ['1', 'QUEUED', 'DEPLOYING'],
+      ['2', 'SCHEDULING', 'DEPLOYING'],
+      ['3', 'READY', 'RUNNING'],
+    ]);
+    expect((await progress.take(3)).map(({ runtimeLaunchProgress: step }) => [step.cursor, step.phase])).toEqual([
+      ['1', 'QUEUED'],
+      ['2', 'SCHEDULING'],
+      ['3', 'READY'],
+    ]);
+    expect(await progress.next()).toBe('complete');
+    const { rows } = await runtimes.orm.em.getKnex().raw('select count(*)::int as count from runtimes.instance_change where tenant = ?', [tenant]);
+    expect(rows[0].count).toBe(3);
+  });
+
   it('loses nothing when the LISTEN connection is killed mid-stream', async () => {
     const { instance, operationId } = await launchingInstance('acme');
     const { client } = await connect(await tokenOf('acme'));
