@@ -1,17 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from 'graphql-ws';
-import { createLogger, createOrm, type SubgraphOrm } from '@addon-platform/platform';
-import { LaunchPhase, RuntimeOperationKind } from '@addon-platform/runtimes';
-// The package's front door does not export it: the injector writes events exactly as the runner does.
-import { recordLaunchEvent } from '../../subgraphs/runtimes/src/launch-events/index.js';
 import { readCpusBusyMs, waitForQuietCpus } from '../gateway/cpu-time.js';
 import type { ServerProcess } from '../gateway/servers.js';
+import { startInjector, type Injected } from './injector.js';
 import { ascending } from './stats.js';
 import { cursorProblems, follow, type Followed } from './subgraph-client.js';
 
-/** Non-terminal, so every subscription stays open for the whole run. */
-const PHASES = [LaunchPhase.SCHEDULING, LaunchPhase.PULLING_IMAGE, LaunchPhase.STARTING];
 /** Sockets opened at once: a thousand handshakes together would only measure the accept queue. */
 const SOCKETS_AT_ONCE = 100;
 /** How long events still in flight after the last one is injected may take to arrive. */
@@ -84,19 +79,11 @@ export interface DeliveryPart {
   onWindowEnd?(): void;
 }
 
-interface Injected {
-  instanceId: string;
-  cursor: string;
-  committedAt: number;
-  commitMs: number;
-  lagMs: number;
-}
-
 /**
- * Opens the part's subscriptions, then writes events from an injector of this process, each in its
- * own transaction through its own ORM, at a fixed rate over the instances in turn: a warm-up, then
- * the measured window. Latency runs from the injector's commit returning to each subscriber's
- * receipt, both on this process's clock.
+ * Opens the part's subscriptions, then writes events from an injector on a worker thread of this
+ * process (injector.ts), each in its own transaction, at a fixed rate over the instances in turn (shuffled once): a
+ * warm-up, then the measured window. Latency runs from the injector's commit returning to each
+ * subscriber's receipt, both on one clock.
  */
 export async function measureDelivery(part: DeliveryPart, log: (message: string) => void): Promise<DeliveryFigures> {
   const { instances } = part;
@@ -125,16 +112,9 @@ export async function measureDelivery(part: DeliveryPart, log: (message: string)
   const owed = (events: Injected[]) => events.reduce((sum, event) => sum + (followersOf.get(event.instanceId)?.length ?? 0), 0);
 
   if (part.settleMs) await waitForQuietCpus(part.serverCpus, { timeoutMs: part.settleMs });
-  const orm = await createOrm({
-    databaseUrl: part.databaseUrl,
-    schema: 'runtimes',
-    entities: [],
-    migrations: [],
-    poolMax: part.injectorPoolMax,
-    logger: createLogger({ service: 'bench-injector', level: 'warn' }),
-  });
+  const injector = await startInjector({ databaseUrl: part.databaseUrl, poolMax: part.injectorPoolMax ?? 10, instances });
   try {
-    const inject = (count: number, offset: number, onScheduled?: () => void) => injectOpenLoop(orm, instances, part.rate, count, offset, onScheduled);
+    const inject = (count: number, offset: number, onScheduled?: () => void) => injector.run({ rate: part.rate, count, offset }, onScheduled);
 
     log(`warm-up: ${part.warmupEvents} events at ${part.rate}/s (${(part.warmupEvents / part.rate).toFixed(1)} s)`);
     const warmup = await inject(part.warmupEvents, 0);
@@ -208,51 +188,8 @@ export async function measureDelivery(part: DeliveryPart, log: (message: string)
   } finally {
     for (const { unsubscribe } of subscriptions) unsubscribe();
     await Promise.all(sockets.map((socket) => socket.dispose()));
-    await orm.close();
+    await injector.stop();
   }
-}
-
-/**
- * Writes `count` events, the k-th to instance (offset + k) mod n, each started at its scheduled
- * instant whether or not the ones before have committed (open loop). `onScheduled` runs once the last
- * has been started.
- */
-async function injectOpenLoop(
-  orm: SubgraphOrm,
-  instances: FollowedInstance[],
-  rate: number,
-  count: number,
-  offset: number,
-  onScheduled?: () => void,
-): Promise<Injected[]> {
-  const writes: Promise<Injected>[] = [];
-  const start = performance.now();
-  const dueAt = (k: number) => start + (k * 1000) / rate;
-  const write = async (k: number): Promise<Injected> => {
-    const startedAt = performance.now();
-    const instance = instances[(offset + k) % instances.length]!;
-    const record = await orm.em.fork().transactional((em) =>
-      recordLaunchEvent(em, {
-        instanceId: instance.id,
-        operationId: instance.operationId,
-        operation: RuntimeOperationKind.LAUNCH,
-        phase: PHASES[(offset + k) % PHASES.length]!,
-        message: `bench event ${offset + k}`,
-      }),
-    );
-    const committedAt = performance.now();
-    return { instanceId: instance.id, cursor: record.cursor, committedAt, commitMs: committedAt - startedAt, lagMs: startedAt - dueAt(k) };
-  };
-  for (let k = 0; k < count; k++) {
-    const wait = dueAt(k) - performance.now();
-    if (wait > 0) await sleep(wait);
-    const written = write(k);
-    // Awaited together below; until then a failure (the database going away on Ctrl-C) must not count as unhandled.
-    written.catch(() => undefined);
-    writes.push(written);
-  }
-  onScheduled?.();
-  return Promise.all(writes);
 }
 
 async function waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {

@@ -10,7 +10,7 @@ export interface CaseSettings {
   subscribers: number;
   /** Instances they follow: one each in (a), all the same one in (b). */
   instances: number;
-  /** Events per second in total, spread over the instances in turn. */
+  /** Events per second in total, spread over the instances in turn (in a shuffled order, see bench/launch/injector.ts). */
   rate: number;
   /** Tenants the instances and connections are dealt over. */
   tenants: number;
