@@ -4,8 +4,8 @@
  * waiting on the client): on the load process's event loop, behind thousands of subscribers'
  * messages, and through the ORM's transactions (about a millisecond of CPU each), it held its rows
  * for milliseconds between statements. It now runs on a worker thread of its own and writes each
- * event as the operation runner's transaction does (BEGIN, `launchEventStatement`, COMMIT), on bare
- * pg connections.
+ * event as the operation runner's transaction does (BEGIN, `launchEventStatement`, COMMIT, then the
+ * coalesced send of queued notices the runtimes ORM runs after a commit), on bare pg connections.
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -13,7 +13,7 @@ import { Worker, isMainThread, parentPort, workerData } from 'node:worker_thread
 import pg from 'pg';
 import { LaunchPhase, RuntimeOperationKind } from '@addon-platform/runtimes';
 // The package's front door does not export it.
-import { launchEventStatement } from '../../subgraphs/runtimes/src/launch-events/index.js';
+import { createLaunchNoticeSender, launchEventStatement } from '../../subgraphs/runtimes/src/launch-events/index.js';
 
 /** Non-terminal, so every subscription stays open for the whole run. */
 const PHASES = [LaunchPhase.SCHEDULING, LaunchPhase.PULLING_IMAGE, LaunchPhase.STARTING];
@@ -109,7 +109,11 @@ function shuffled<T>(items: readonly T[]): T[] {
   return order;
 }
 
-async function runEvents(pool: pg.Pool, instances: InjectedInstance[], { rate, count, offset }: InjectionRun): Promise<Injected[]> {
+async function runEvents(pool: pg.Pool, notices: pg.Pool, instances: InjectedInstance[], { rate, count, offset }: InjectionRun): Promise<Injected[]> {
+  const sendNotices = createLaunchNoticeSender(
+    async (sql) => (await notices.query(sql)).rows,
+    (error) => console.error('bench injector: sending launch notices failed', error),
+  );
   const now = () => performance.timeOrigin + performance.now();
   const start = now();
   const dueAt = (k: number) => start + (k * 1000) / rate;
@@ -138,6 +142,7 @@ async function runEvents(pool: pg.Pool, instances: InjectedInstance[], { rate, c
       client.release();
     }
     const committedAt = now();
+    await sendNotices();
     return { instanceId: instance.id, cursor: record.cursor, committedAt, commitMs: committedAt - startedAt, lagMs: startedAt - dueAt(k) };
   };
   const writes: Promise<Injected>[] = [];
@@ -156,6 +161,8 @@ async function runEvents(pool: pg.Pool, instances: InjectedInstance[], { rate, c
 if (!isMainThread && parentPort) {
   const options = workerData as InjectorOptions;
   const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolMax });
+  // As the runtimes process sends them: on a connection of its own.
+  const notices = new pg.Pool({ connectionString: options.databaseUrl, max: 1 });
   const order = shuffled(options.instances);
   const port = parentPort;
   // Every connection opened before the first run: a run measures commits, not connecting.
@@ -168,10 +175,10 @@ if (!isMainThread && parentPort) {
   );
   port.on('message', (message: ToWorker) => {
     if (message.kind === 'stop') {
-      void pool.end().finally(() => port.close());
+      void Promise.all([pool.end(), notices.end()]).finally(() => port.close());
       return;
     }
-    runEvents(pool, order, message.run).then(
+    runEvents(pool, notices, order, message.run).then(
       (injected) => port.postMessage({ kind: 'done', injected } satisfies FromWorker),
       (error: unknown) => port.postMessage({ kind: 'failed', message: error instanceof Error ? error.message : String(error) } satisfies FromWorker),
     );

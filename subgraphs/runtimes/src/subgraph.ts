@@ -33,7 +33,7 @@ import { ConfigServices } from './instances/config-services.js';
 import { OperationRunner } from './instances/operation-runner.js';
 import type { RunOperationPayload } from './instances/operation-command.js';
 import { EnvironmentClusters } from './environments/environment-clusters.js';
-import { LaunchEventHub, LaunchEventService } from './launch-events/index.js';
+import { LaunchEventHub, LaunchEventService, startLaunchNotices } from './launch-events/index.js';
 import { LaunchEventResolver, RuntimeInstanceChangeResolver, RuntimeInstanceLaunchEventsResolver } from './schema/launch-event.resolver.js';
 
 export function buildRuntimesSchema() {
@@ -77,7 +77,16 @@ export function createRuntimesSubgraph(config: Pick<RuntimesConfig, 'credentialK
         versionActivated: (payload: AddonVersionPayload & { addonId: string }, job) => upgrades.versionActivated(payload, job),
       };
     },
-    start: (orm, logger) => launchEventHub.start(orm.config.get('clientUrl')!, logger),
+    async start(orm, logger) {
+      const hub = await launchEventHub.start(orm.config.get('clientUrl')!, logger);
+      const notices = startLaunchNotices(orm, logger);
+      return {
+        async stop() {
+          await notices.stop();
+          await hub.stop();
+        },
+      };
+    },
     createContext(em, { viewer, logger }) {
       const instances = new RuntimeInstanceService(em);
       const environments = new EnvironmentService(em, cluster, cipher);

@@ -2,7 +2,7 @@ import { selectRows, type EntityManager, type SqlText } from '@addon-platform/pl
 import type { RuntimeInstanceStatus } from '../instances/runtime-instance.entity.js';
 import { isTerminalPhase, type LaunchPhase, type RuntimeOperationKind } from '../instances/runtime-operation.entity.js';
 
-/** The one channel every replica LISTENs on; a notice carries a launch event and the tenant's change with it (sent by migration 0004's trigger). */
+/** The one channel every replica LISTENs on; a notice carries a launch event and the tenant's change with it (queued by migration 0004's trigger, sent by launch-notices.ts). */
 export const LAUNCH_EVENTS_CHANNEL = 'runtimes_launch_events';
 
 export interface LaunchEventInput {
@@ -74,7 +74,7 @@ const EVENT_COLUMNS = `e.sequence::text as cursor, e.instance_id as "instanceId"
 /**
  * Records one step of an operation, inside the caller's transaction and with its writes: runs
  * {@link launchEventStatement}. At commit, the event's trigger (migration 0004) appends the tenant's
- * change and sends the NOTIFY every replica's hub receives.
+ * change and queues the notice every replica's hub receives once it is sent (launch-notices.ts).
  */
 export async function recordLaunchEvent(em: EntityManager, input: LaunchEventInput): Promise<LaunchEventRecord> {
   if (!em.getTransactionContext()) throw new Error('recordLaunchEvent runs inside the transaction that makes the change it records.');
@@ -85,56 +85,39 @@ export async function recordLaunchEvent(em: EntityManager, input: LaunchEventInp
 
 /** What {@link launchEventStatement} answers. */
 export interface LaunchEventRow {
-  sequence: string;
+  sequence: string | null;
   createdAt: number | null;
 }
 
 /**
- * The one statement that records a launch event, with knex's `?` bindings: takes the instance's next
- * event sequence (the instance row stays locked to commit, so sequence order is commit order) and
- * applies the status, URL and version given; moves the operation to the phase (finished when
- * terminal); appends the event. `recordOf` reads its row, and fails when the instance or the
- * operation does not exist. Apart from {@link recordLaunchEvent}, for a load generator that writes
- * events on bare connections.
+ * The one statement that records a launch event, with knex's `?` bindings: migration 0004's
+ * `record_launch_event` takes the instance's next event sequence (the instance row stays locked to
+ * commit, so sequence order is commit order) and applies the status, URL and version given; moves
+ * the operation to the phase (finished when terminal); appends the event. `recordOf` reads its row,
+ * and fails when the instance or the operation does not exist. Apart from {@link recordLaunchEvent},
+ * for a load generator that writes events on bare connections.
  */
 export function launchEventStatement(input: LaunchEventInput): SqlText & { recordOf(row: LaunchEventRow | undefined): LaunchEventRecord } {
   const message = input.message.length > MAX_MESSAGE_LENGTH ? `${input.message.slice(0, MAX_MESSAGE_LENGTH - 1)}…` : input.message;
   const reason = input.reason ?? null;
-  const changes: { column: string; value: unknown }[] = [];
-  if (input.status !== undefined) changes.push({ column: 'status', value: input.status });
-  if (input.url !== undefined) changes.push({ column: 'url', value: input.url });
-  if (input.versionId !== undefined) changes.push({ column: 'version_id', value: input.versionId });
   return {
-    sql: `with instance as (
-            update runtimes.runtime_instance
-               set event_sequence = event_sequence + 1${changes.map(({ column }) => `, ${column} = ?`).join('')}${changes.length ? ', updated_at = now()' : ''}
-             where id = ?
-         returning event_sequence, status),
-          run as (
-            update runtimes.runtime_operation set phase = ?, finished_at = case when ? then clock_timestamp() end
-             where id = ? and instance_id = ? and operation = ?
-         returning id),
-          event as (
-            insert into runtimes.launch_event (instance_id, sequence, operation_id, operation, phase, message, reason, status)
-            select ?::uuid, instance.event_sequence, run.id, ?, ?, ?, ?, instance.status from instance, run
-         returning ${epochMs('created_at')} as "createdAt")
-          select instance.event_sequence::text as sequence, (select "createdAt" from event) as "createdAt" from instance`,
+    sql: `select recorded_sequence::text as sequence, recorded_at_ms as "createdAt"
+            from runtimes.record_launch_event(?::uuid, ?::uuid, ?, ?, ?, ?, ?, ?, ?, ?, ?::uuid)`,
     bindings: [
-      ...changes.map(({ value }) => value),
       input.instanceId,
+      input.operationId,
+      input.operation,
       input.phase,
       isTerminalPhase(input.phase),
-      input.operationId,
-      input.instanceId,
-      input.operation,
-      input.instanceId,
-      input.operation,
-      input.phase,
       message,
       reason,
+      input.status ?? null,
+      input.url !== undefined,
+      input.url ?? null,
+      input.versionId ?? null,
     ],
     recordOf(row) {
-      if (!row) throw new Error(`No runtime instance ${input.instanceId} to record a launch event of.`);
+      if (!row || row.sequence === null) throw new Error(`No runtime instance ${input.instanceId} to record a launch event of.`);
       if (row.createdAt === null) throw new Error(`Instance ${input.instanceId} has no ${input.operation} operation ${input.operationId}.`);
       const { instanceId, operationId, operation, phase } = input;
       return { cursor: row.sequence, instanceId, operationId, operation, phase, message, reason, createdAt: new Date(row.createdAt) };

@@ -5,7 +5,7 @@ import { LaunchPhase, RuntimeInstanceStatus, RuntimeOperationKind, createRuntime
 import { codesOf, postGraphQL } from '../../../../test/helpers/client.js';
 import { newRuntimeInstance } from '../../../../test/helpers/factories.js';
 import { startTestPlatform, type TestPlatform } from '../../../../test/helpers/platform.js';
-import { HUB_APPLICATION_NAME, recordLaunchEvent } from '../../src/launch-events/index.js';
+import { HUB_APPLICATION_NAME, launchEventStatement, recordLaunchEvent } from '../../src/launch-events/index.js';
 import {
   CHANGES,
   LAUNCH_PHASES,
@@ -222,6 +222,29 @@ describe('runtimeLaunchProgress', () => {
     expect(await progress.next()).toBe('complete');
     const { rows } = await runtimes.orm.em.getKnex().raw('select count(*)::int as count from runtimes.instance_change where tenant = ?', [tenant]);
     expect(rows[0].count).toBe(3);
+  });
+
+  it('sends notices before the writing transaction returns, and a sweep sends those of a writer that died after its commit', async () => {
+    const { instance, operationId } = await launchingInstance('acme');
+    const { client } = await connect(await tokenOf('acme'), replica);
+    const progress = new Subscription(client, PROGRESS, { id: instance.id });
+    const queuedNotices = async () => Number((await runtimes.orm.em.getKnex().raw('select count(*)::int as count from runtimes.launch_notice')).rows[0].count);
+
+    await recordPhases(runtimes, instance.id, operationId, [LaunchPhase.QUEUED]);
+    expect(await queuedNotices()).toBe(0);
+    expect(cursorsOf(await progress.take(1))).toEqual([1]);
+
+    // A writer outside the ORM commits and sends nothing, as one killed right after its commit would.
+    const statement = launchEventStatement({ instanceId: instance.id, operationId, operation: RuntimeOperationKind.LAUNCH, phase: LaunchPhase.SCHEDULING, message: 'orphaned' });
+    await withClient(platform.databaseUrl, async (db) => {
+      let position = 0;
+      await db.query('begin');
+      await db.query(statement.sql.replace(/\?/g, () => `$${++position}`), statement.bindings as unknown[]);
+      await db.query('commit');
+    });
+    const [event] = await progress.take(1);
+    expect(event!.runtimeLaunchProgress).toMatchObject({ cursor: '2', phase: 'SCHEDULING', message: 'orphaned' });
+    expect(await queuedNotices()).toBe(0);
   });
 
   it('loses nothing when the LISTEN connection is killed mid-stream', async () => {

@@ -1,0 +1,89 @@
+import type { EventSubscriber } from '@mikro-orm/core';
+import pg from 'pg';
+import type { Logger, StartedService, SubgraphOrm } from '@addon-platform/platform';
+import { LAUNCH_EVENTS_CHANNEL } from './launch-event-log.js';
+
+/** Shown in pg_stat_activity. */
+export const NOTICES_APPLICATION_NAME = 'runtimes-launch-notices';
+
+/** Notices sent per statement; a longer queue takes several. */
+const BATCH = 500;
+
+/**
+ * Sends up to {@link BATCH} queued notices (migration 0004's outbox) on {@link LAUNCH_EVENTS_CHANNEL},
+ * oldest first, and deletes them in the same statement: they go out when it commits, or stay queued
+ * for the next sender if it does not. Concurrent senders take disjoint notices. Answers how many it sent.
+ */
+export const SEND_LAUNCH_NOTICES_SQL = `with sent as (
+    delete from runtimes.launch_notice
+     where id in (select id from runtimes.launch_notice order by id limit ${BATCH} for update skip locked)
+ returning id, payload)
+  select pg_notify('${LAUNCH_EVENTS_CHANNEL}', payload) from sent order by id`;
+
+/**
+ * A coalescing sender of queued notices over `query` (any connection): a call while a send runs waits
+ * for the next send, which then serves every call that waited; a send takes batches until the queue
+ * is empty. It never fails: on an error the notices stay queued for the next send, and `onError` hears.
+ */
+export function createLaunchNoticeSender(query: (sql: string) => Promise<unknown[]>, onError: (error: unknown) => void): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  let queued: Promise<void> | undefined;
+  const sendAll = async () => {
+    try {
+      for (let sent = BATCH; sent === BATCH; ) sent = (await query(SEND_LAUNCH_NOTICES_SQL)).length;
+    } catch (error) {
+      onError(error);
+    }
+  };
+  return () => {
+    if (queued) return queued;
+    const next: Promise<void> = (running ?? Promise.resolve()).then(() => {
+      queued = undefined;
+      running = next;
+      return sendAll().finally(() => {
+        if (running === next) running = undefined;
+      });
+    });
+    queued = next;
+    return next;
+  };
+}
+
+export interface LaunchNoticesOptions {
+  /** How often queued notices are looked for regardless, so that those of a writer that died after its commit still go out. Default 1000 ms. */
+  sweepMs?: number;
+}
+
+/**
+ * Sends launch notices after the transactions that queued them commit: after every transaction the
+ * ORM commits (a subscriber, awaited before `transactional` returns, so a job that wrote an event ends
+ * only once its notice is out; one short statement for a transaction that queued none), and on a sweep.
+ */
+export function startLaunchNotices(orm: SubgraphOrm, logger: Logger, options: LaunchNoticesOptions = {}): StartedService {
+  const { sweepMs = 1_000 } = options;
+  // A connection of its own: notices never wait behind a busy pool's queue. A pool of one reconnects by itself.
+  const connection = new pg.Pool({ connectionString: orm.config.get('clientUrl'), max: 1, application_name: NOTICES_APPLICATION_NAME });
+  connection.on('error', (error) => logger.warn({ err: error }, 'the launch notices connection failed; it reconnects with the next send'));
+  let stopped = false;
+  const send = createLaunchNoticeSender(
+    async (sql) => (await connection.query(sql)).rows,
+    (error) => {
+      if (!stopped) logger.warn({ err: error }, 'sending launch notices failed; they stay queued for the next commit or sweep');
+    },
+  );
+  const subscriber: EventSubscriber = {
+    afterTransactionCommit: () => (stopped ? Promise.resolve() : send()),
+  };
+  orm.em.getEventManager().registerSubscriber(subscriber);
+  const sweep = setInterval(() => void send(), sweepMs);
+  sweep.unref();
+  return {
+    async stop() {
+      stopped = true;
+      clearInterval(sweep);
+      // Whatever is queued now goes out before the connection closes.
+      await send();
+      await connection.end();
+    },
+  };
+}
