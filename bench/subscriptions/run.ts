@@ -10,8 +10,9 @@
  * operation phase message reason createdAt }`): the gateway's own cost per event, without entity
  * fetches. Goals through the gateway: p99 ≤ 250 ms, gateway memory ≤ 1.5 GiB.
  * Layout: this process (subscribers and injector) on the first CPU; the gateway and runtimes processes
- * on the second. The database is a fresh one on DATABASE_URL's server, or an embedded PostgreSQL
- * pinned with the servers. Everything stops by itself, on success, failure, Ctrl-C, or after a deadline.
+ * on the second. The database is a fresh one on DATABASE_URL's server (not pinned), or an embedded
+ * PostgreSQL pinned with the load (BENCH_DATABASE_CPU). Everything stops by itself, on success,
+ * failure, Ctrl-C, or after a deadline.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -73,9 +74,9 @@ function layoutOf(id: CaseId, settings: CaseSettings): CaseLayout {
 }
 
 await run.execute(async () => {
-  // An embedded PostgreSQL, started from here, inherits the servers' CPU; then this process moves to its own.
-  pinThisProcess(serverCpus);
-  const database = track(await createBenchDatabase(process.env));
+  // An embedded PostgreSQL, started from here, inherits this process's CPU (see BENCH_DATABASE_CPU); then this process moves to its own.
+  pinThisProcess(config.databaseCpu === 'load' ? [loadCpu] : serverCpus);
+  const database = track(await createBenchDatabase(process.env, config.databaseCpu === 'load' ? 'the subscribers and the injector' : 'the servers'));
   pinThisProcess([loadCpu]);
   // An API-only runtimes replica: no job may act on the instances, only the bench's injector writes their events.
   const env = benchServerEnv(database.url, { JOB_CONCURRENCY: '0' });
@@ -197,6 +198,7 @@ await run.execute(async () => {
           BENCH_WARMUP_SEC: config.warmupSec,
           BENCH_SUBSCRIPTIONS_PER_SOCKET: config.subscriptionsPerSocket,
           BENCH_INJECTOR_CONNECTIONS: config.injectorConnections,
+          BENCH_DATABASE_CPU: process.env.DATABASE_URL ? 'unpinned' : config.databaseCpu,
           tenants: settings.tenants,
           ...gatewayCaps,
         }) +
