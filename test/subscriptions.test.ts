@@ -201,6 +201,37 @@ describe('the end of a subscription', () => {
     expect(await resumed.take(1)).toEqual([{ runtimeLaunchProgress: { phase: 'SCHEDULING' } }]);
   });
 
+  it("shares one upstream stream among one user's identical subscriptions, a later one getting the events from the start", async () => {
+    const gateway = await startExtraGateway({});
+    const gauges = async () => {
+      const text = await (await fetch(new URL('/metrics', gateway.url))).text();
+      const gauge = (name: string) => Number(new RegExp(`^${name}\\{[^}]*\\} (\\d+)$`, 'm').exec(text)?.[1]);
+      return { subscriptions: gauge('gateway_subscriptions'), streams: gauge('gateway_subscription_streams') };
+    };
+    const { instance, operationId, addon } = await launchingInstance('acme');
+    const token = await tokenOf('acme');
+    const colleague = await platform.token({ sub: 'colleague-at-acme', tenant: 'acme', roles: ['tenant'] });
+    const first = new Subscription(connect(token, gateway).client, ACROSS_SUBGRAPHS, { id: instance.id });
+    await recordPhases(platform.subgraphs.runtimes, instance.id, operationId, LAUNCH_PHASES.slice(0, 2));
+    expect((await first.take(2)).map((event) => event.runtimeLaunchProgress.cursor)).toEqual(['1', '2']);
+
+    const joined = new Subscription(connect(token, gateway).client, ACROSS_SUBGRAPHS, { id: instance.id });
+    const ownStream = new Subscription(connect(colleague, gateway).client, ACROSS_SUBGRAPHS, { id: instance.id });
+    // The second user's stream replays from the subgraph: once it has, all three are open.
+    expect((await ownStream.take(2)).map((event) => event.runtimeLaunchProgress.cursor)).toEqual(['1', '2']);
+    expect(await waitFor(async () => ((await gauges()).subscriptions === 3 ? gauges() : false))).toEqual({ subscriptions: 3, streams: 2 });
+
+    await recordPhases(platform.subgraphs.runtimes, instance.id, operationId, LAUNCH_PHASES.slice(2));
+    const rest = await first.take(3);
+    expect(rest.map((event) => event.runtimeLaunchProgress.phase)).toEqual(['PULLING_IMAGE', 'STARTING', 'READY']);
+    const all = await joined.take(5);
+    expect(all.map((event) => event.runtimeLaunchProgress.cursor)).toEqual(['1', '2', '3', '4', '5']);
+    expect(all.every((event) => event.runtimeLaunchProgress.instance.version.addon.name === addon.name)).toBe(true);
+    expect((await ownStream.take(3)).map((event) => event.runtimeLaunchProgress.cursor)).toEqual(['3', '4', '5']);
+    for (const subscription of [first, joined, ownStream]) expect(await subscription.next()).toBe('complete');
+    expect(await waitFor(async () => ((await gauges()).subscriptions === 0 ? gauges() : false))).toEqual({ subscriptions: 0, streams: 0 });
+  });
+
   it('closes a client that does not read with 4001 after the queue limit, having lost nothing it can resume', async () => {
     const gateway = await startExtraGateway({ SUBSCRIPTION_QUEUE_LIMIT: '3' });
     const { instance, operationId } = await launchingInstance('acme');

@@ -84,6 +84,7 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
     dataSources,
     formatError,
     logger,
+    metrics: metrics.registry,
     maxPayloadBytes: config.maxBodyBytes,
     production: config.production,
   });

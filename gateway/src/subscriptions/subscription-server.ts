@@ -11,16 +11,18 @@ import {
   closeAtTokenExpiry,
   closeReason,
   domainError,
+  registerGauge,
   toGraphQLError,
   type JwtVerifier,
   type Logger,
+  type ServiceMetrics,
   type Viewer,
 } from '@addon-platform/platform';
 import type { SubscriptionConfig } from '../config.js';
 import type { GatewayContext } from '../context.js';
 import { checkOperationLimits, type OperationLimits } from '../limits.js';
 import { GATEWAY_CLOSE } from './close-codes.js';
-import { startFederatedSubscription } from './federated-subscription.js';
+import { createFederatedSubscriptions } from './federated-subscription.js';
 import { createSubscriptionPlanner, type SubscriptionPlan, type SubscriptionPlanner } from './planner.js';
 import { createUpstreamPool } from './upstream-pool.js';
 
@@ -36,6 +38,8 @@ export interface GatewaySubscriptionsOptions {
   dataSources: ReadonlyMap<string, GraphQLDataSource>;
   formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError;
   logger: Logger;
+  /** Where the subscription gauges are registered. */
+  metrics: ServiceMetrics['registry'];
   /** Largest message accepted, in bytes: the HTTP body limit. */
   maxPayloadBytes: number;
   production: boolean;
@@ -68,8 +72,17 @@ interface SubscriptionStart {
  * subscription is validated and limited as a query is, planned, and run by a federated subscription.
  */
 export function startGatewaySubscriptions(options: GatewaySubscriptionsOptions): GatewaySubscriptions {
-  const { server, jwt, gatewaySecret, settings, limits, subgraphUrls, dataSources, formatError, logger, maxPayloadBytes, production } = options;
+  const { server, jwt, gatewaySecret, settings, limits, subgraphUrls, dataSources, formatError, logger, metrics, maxPayloadBytes, production } = options;
   const upstream = createUpstreamPool({ gatewaySecret });
+  const federated = createFederatedSubscriptions({
+    upstream,
+    dataSources,
+    queueLimit: settings.queueLimit,
+    resubscribe: { attempts: settings.resubscribeAttempts, backoffMs: settings.resubscribeBackoffMs },
+    logger,
+  });
+  registerGauge(metrics, 'gateway_subscriptions', 'Client subscriptions open on this gateway', () => federated.counts().subscriptions);
+  registerGauge(metrics, 'gateway_subscription_streams', 'Upstream subscriptions to subgraphs; identical subscriptions of one user share one', () => federated.counts().streams);
   const connections = new Map<Extra['socket'], ConnectionState>();
   const openPerTenant = new Map<string, number>();
   const activeSockets = new Map<Extra['socket'], number>();
@@ -144,15 +157,11 @@ export function startGatewaySubscriptions(options: GatewaySubscriptionsOptions):
       },
       subscribe(args) {
         const { plan, planner: plannedWith, context, socket, tenantKey } = args.contextValue as SubscriptionStart;
-        return startFederatedSubscription({
+        return federated.start({
           planner: plannedWith,
           plan,
           variables: (args.variableValues ?? {}) as Record<string, unknown>,
           context,
-          upstream,
-          dataSources,
-          queueLimit: settings.queueLimit,
-          resubscribe: { attempts: settings.resubscribeAttempts, backoffMs: settings.resubscribeBackoffMs },
           logger: logger.child({ requestId: context.requestId, sub: context.viewer.sub }),
           onSlowConsumer: () =>
             socket.close(GATEWAY_CLOSE.slowConsumer, closeReason(`A subscription fell ${settings.queueLimit} events behind; reconnect and resubscribe with after: your last cursor.`)),

@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** Prometheus metrics of one process: Node's defaults plus HTTP and GraphQL operation figures. */
 export interface ServiceMetrics {
@@ -27,4 +27,16 @@ export function createServiceMetrics(service: string): ServiceMetrics {
       registers: [registry],
     }),
   };
+}
+
+/** A gauge whose value is read when Prometheus scrapes, from state the process keeps anyway. */
+export function registerGauge(registry: Registry, name: string, help: string, read: () => number): void {
+  new Gauge({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      this.set(read());
+    },
+  });
 }
