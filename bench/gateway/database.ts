@@ -14,12 +14,12 @@ export interface BenchDatabase {
  * else an embedded PostgreSQL in a temporary folder, started from this process (so it runs on the
  * CPU this process is pinned to).
  */
-export async function createBenchDatabase(env: Env, pinnedWith = 'the servers'): Promise<BenchDatabase> {
+export async function createBenchDatabase(env: Env, placement = 'pinned with the servers'): Promise<BenchDatabase> {
   const serverUrl = env.DATABASE_URL;
   if (serverUrl) {
     const database = await createTestDatabase({ serverUrl, prefix: 'bench' });
     return { url: database.url, description: `database ${new URL(database.url).pathname.slice(1)} on DATABASE_URL's server (not pinned to a CPU)`, stop: database.drop };
   }
   const postgres = await startTemporaryPostgres('bench');
-  return { url: postgres.databaseUrl, description: `embedded PostgreSQL, pinned with ${pinnedWith}`, stop: postgres.stop };
+  return { url: postgres.databaseUrl, description: `embedded PostgreSQL, ${placement}`, stop: postgres.stop };
 }

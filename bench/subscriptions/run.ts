@@ -11,7 +11,7 @@
  * fetches. Goals through the gateway: p99 ≤ 250 ms, gateway memory ≤ 1.5 GiB.
  * Layout: this process (subscribers and injector) on the first CPU; the gateway and runtimes processes
  * on the second. The database is a fresh one on DATABASE_URL's server (not pinned), or an embedded
- * PostgreSQL pinned with the load (BENCH_DATABASE_CPU). Everything stops by itself, on success,
+ * PostgreSQL on both CPUs (BENCH_DATABASE_CPU). Everything stops by itself, on success,
  * failure, Ctrl-C, or after a deadline.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -75,8 +75,11 @@ function layoutOf(id: CaseId, settings: CaseSettings): CaseLayout {
 
 await run.execute(async () => {
   // An embedded PostgreSQL, started from here, inherits this process's CPU (see BENCH_DATABASE_CPU); then this process moves to its own.
-  pinThisProcess(config.databaseCpu === 'load' ? [loadCpu] : serverCpus);
-  const database = track(await createBenchDatabase(process.env, config.databaseCpu === 'load' ? 'the subscribers and the injector' : 'the servers'));
+  const databaseCpus = { any: cpus, load: [loadCpu], servers: serverCpus }[config.databaseCpu];
+  pinThisProcess(databaseCpus);
+  const database = track(
+    await createBenchDatabase(process.env, { any: 'on every CPU', load: 'pinned with the subscribers and the injector', servers: 'pinned with the servers' }[config.databaseCpu]),
+  );
   pinThisProcess([loadCpu]);
   // An API-only runtimes replica: no job may act on the instances, only the bench's injector writes their events.
   const env = benchServerEnv(database.url, { JOB_CONCURRENCY: '0' });
