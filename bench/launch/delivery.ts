@@ -4,6 +4,7 @@ import type { Client } from 'graphql-ws';
 import { readCpusBusyMs, waitForQuietCpus } from '../gateway/cpu-time.js';
 import type { ServerProcess } from '../gateway/servers.js';
 import { startInjector, type Injected } from './injector.js';
+import { postgresCpuBetween, readPostgresBackendsCpuMs } from './postgres-cpu.js';
 import { ascending } from './stats.js';
 import { cursorProblems, follow, type Followed } from './subgraph-client.js';
 
@@ -43,6 +44,8 @@ export interface DeliveryFigures {
   /** CPU time of each of the part's `servers` during the window, in their order. */
   serverCpuMs: number[];
   serverCpuBusyMs: number;
+  /** CPU time of the database's backends from the window's start to the measured events' last commit; null when /proc cannot show them. */
+  postgresCpuMs: number | null;
   /** CPU time of this process (subscribers and injector) during the window: near the window's length, the load generator is the bottleneck. */
   loadCpuMs: number;
   windowMs: number;
@@ -128,6 +131,7 @@ export async function measureDelivery(part: DeliveryPart, log: (message: string)
 
     const measuredCount = part.rate * part.durationSec;
     log(`measuring: ${measuredCount} events at ${part.rate}/s over ${part.durationSec} s`);
+    const postgresBefore = await readPostgresBackendsCpuMs(part.databaseUrl);
     const cpuBefore = part.servers.map((server) => server.readCpuMs());
     const busyBefore = readCpusBusyMs(part.serverCpus);
     const loadBefore = process.cpuUsage();
@@ -145,6 +149,7 @@ export async function measureDelivery(part: DeliveryPart, log: (message: string)
       loadCpuMs = (load.user + load.system) / 1000;
       part.onWindowEnd?.();
     });
+    const postgresCpuMs = postgresCpuBetween(postgresBefore, await readPostgresBackendsCpuMs(part.databaseUrl));
     const sent = warmup.length + measured.length;
     const expected = owed(warmup) + owed(measured);
     const receivedCount = () => followed.reduce((sum, one) => sum + one.cursors.length, 0);
@@ -182,6 +187,7 @@ export async function measureDelivery(part: DeliveryPart, log: (message: string)
       problems,
       serverCpuMs,
       serverCpuBusyMs,
+      postgresCpuMs,
       loadCpuMs,
       windowMs: windowEnd - windowStart,
     };

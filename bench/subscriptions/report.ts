@@ -51,6 +51,7 @@ export function printCase(title: string, results: PathResult[]): void {
       row('runtimes CPU in the window (of one CPU)', (result) => perCentOfCpu(result.runtimesCpuMs, result.figures.windowMs), (result) => result.runtimesCpuMs / result.figures.windowMs),
       row('gateway CPU in the window (of one CPU)', (result) => (result.gatewayCpuMs === undefined ? '—' : perCentOfCpu(result.gatewayCpuMs, result.figures.windowMs))),
       row('gateway + runtimes CPU per event (ms)', (result) => ms(serversCpuMs(result) / result.figures.measuredSent), (result) => serversCpuMs(result) / result.figures.measuredSent),
+      row("PostgreSQL backends' CPU per event (ms)", ({ figures }) => (figures.postgresCpuMs === null ? 'n/a' : (figures.postgresCpuMs / figures.measuredSent).toFixed(2))),
       row('this process (subscribers, injector) CPU in the window', ({ figures }) => perCentOfCpu(figures.loadCpuMs, figures.windowMs)),
       row("servers' CPU busy, everything on it", ({ figures }) => perCentOfCpu(figures.serverCpuBusyMs, figures.windowMs)),
       row('gateway RSS at window end / peak (MiB)', ({ gateway: memory }) => (memory ? `${memory.rssAtWindowEndMiB.toFixed(0)} / ${memory.peakMiB.toFixed(0)}` : '—')),
