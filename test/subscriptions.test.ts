@@ -232,6 +232,35 @@ describe('the end of a subscription', () => {
     expect(await waitFor(async () => ((await gauges()).subscriptions === 0 ? gauges() : false))).toEqual({ subscriptions: 0, streams: 0 });
   });
 
+  it('closes a slow member of a shared stream alone; the others get every event', async () => {
+    const gateway = await startExtraGateway({ SUBSCRIPTION_QUEUE_LIMIT: '3' });
+    const { instance, operationId } = await launchingInstance('acme');
+    // About 1 MB per event, so a few unread ones fill the socket buffers on both sides.
+    await platform.subgraphs.runtimes.orm.em.getConnection().execute('update runtimes.runtime_instance set config = ? where id = ?', [
+      JSON.stringify({ blob: 'x'.repeat(1 << 20) }),
+      instance.id,
+    ]);
+    const token = await tokenOf('acme');
+    const query = `subscription ($id: ID!) { runtimeLaunchProgress(instanceId: $id) { cursor instance { config } } }`;
+    const slowSocket = connect(token, gateway);
+    const tcp = (await slowSocket.opened) as unknown as { _socket: { pause(): void; resume(): void } };
+    const slow = new Subscription(slowSocket.client, query, { id: instance.id });
+    const steady = new Subscription(connect(token, gateway).client, query, { id: instance.id });
+    const phases = [LaunchPhase.QUEUED, ...Array.from({ length: 40 }, () => LaunchPhase.PULLING_IMAGE), LaunchPhase.READY];
+    await recordPhases(platform.subgraphs.runtimes, instance.id, operationId, phases.slice(0, 1));
+    expect((await slow.take(1)).map((event) => event.runtimeLaunchProgress.cursor)).toEqual(['1']);
+    expect((await steady.take(1)).map((event) => event.runtimeLaunchProgress.cursor)).toEqual(['1']);
+
+    tcp._socket.pause();
+    await recordPhases(platform.subgraphs.runtimes, instance.id, operationId, phases.slice(1));
+    const rest = await steady.take(phases.length - 1);
+    expect(rest.map((event) => event.runtimeLaunchProgress.cursor)).toEqual(phases.slice(1).map((_, index) => String(index + 2)));
+    expect(await steady.next()).toBe('complete');
+    // The close frame waits behind what the slow client has not read.
+    tcp._socket.resume();
+    expect((await slowSocket.closed).code).toBe(4001);
+  });
+
   it('closes a client that does not read with 4001 after the queue limit, having lost nothing it can resume', async () => {
     const gateway = await startExtraGateway({ SUBSCRIPTION_QUEUE_LIMIT: '3' });
     const { instance, operationId } = await launchingInstance('acme');
