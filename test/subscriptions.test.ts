@@ -59,6 +59,22 @@ const ACROSS_SUBGRAPHS = `subscription ($id: ID!) {
 }`;
 const PHASES_ONLY = `subscription ($id: ID!, $after: String) { runtimeLaunchProgress(instanceId: $id, after: $after) { phase } }`;
 
+/**
+ * A gateway with SUBSCRIPTION_QUEUE_LIMIT 3, and a launching instance whose events carry about 1 MB
+ * (its config) when `instance { config }` is selected, so that a few unread ones fill the socket
+ * buffers on both sides; `phases` are the 42 to record.
+ */
+async function slowConsumerBed() {
+  const gateway = await startExtraGateway({ SUBSCRIPTION_QUEUE_LIMIT: '3' });
+  const { instance, operationId } = await launchingInstance('acme');
+  await platform.subgraphs.runtimes.orm.em.getConnection().execute('update runtimes.runtime_instance set config = ? where id = ?', [
+    JSON.stringify({ blob: 'x'.repeat(1 << 20) }),
+    instance.id,
+  ]);
+  const phases = [LaunchPhase.QUEUED, ...Array.from({ length: 40 }, () => LaunchPhase.PULLING_IMAGE), LaunchPhase.READY];
+  return { gateway, instance, operationId, token: await tokenOf('acme'), phases };
+}
+
 describe('a subscription through the gateway', () => {
   it('streams launch events with fields from all three subgraphs, in order, and completes after READY', async () => {
     const { repo, addon, instance, operationId } = await launchingInstance('acme');
@@ -233,20 +249,12 @@ describe('the end of a subscription', () => {
   });
 
   it('closes a slow member of a shared stream alone; the others get every event', async () => {
-    const gateway = await startExtraGateway({ SUBSCRIPTION_QUEUE_LIMIT: '3' });
-    const { instance, operationId } = await launchingInstance('acme');
-    // About 1 MB per event, so a few unread ones fill the socket buffers on both sides.
-    await platform.subgraphs.runtimes.orm.em.getConnection().execute('update runtimes.runtime_instance set config = ? where id = ?', [
-      JSON.stringify({ blob: 'x'.repeat(1 << 20) }),
-      instance.id,
-    ]);
-    const token = await tokenOf('acme');
+    const { gateway, instance, operationId, token, phases } = await slowConsumerBed();
     const query = `subscription ($id: ID!) { runtimeLaunchProgress(instanceId: $id) { cursor instance { config } } }`;
     const slowSocket = connect(token, gateway);
     const tcp = (await slowSocket.opened) as unknown as { _socket: { pause(): void; resume(): void } };
     const slow = new Subscription(slowSocket.client, query, { id: instance.id });
     const steady = new Subscription(connect(token, gateway).client, query, { id: instance.id });
-    const phases = [LaunchPhase.QUEUED, ...Array.from({ length: 40 }, () => LaunchPhase.PULLING_IMAGE), LaunchPhase.READY];
     await recordPhases(platform.subgraphs.runtimes, instance.id, operationId, phases.slice(0, 1));
     expect((await slow.take(1)).map((event) => event.runtimeLaunchProgress.cursor)).toEqual(['1']);
     expect((await steady.take(1)).map((event) => event.runtimeLaunchProgress.cursor)).toEqual(['1']);
@@ -262,20 +270,12 @@ describe('the end of a subscription', () => {
   });
 
   it('closes a client that does not read with 4001 after the queue limit, having lost nothing it can resume', async () => {
-    const gateway = await startExtraGateway({ SUBSCRIPTION_QUEUE_LIMIT: '3' });
-    const { instance, operationId } = await launchingInstance('acme');
-    // About 1 MB per event, so a few unread ones fill the socket buffers on both sides.
-    await platform.subgraphs.runtimes.orm.em.getConnection().execute('update runtimes.runtime_instance set config = ? where id = ?', [
-      JSON.stringify({ blob: 'x'.repeat(1 << 20) }),
-      instance.id,
-    ]);
-    const token = await tokenOf('acme');
+    const { gateway, instance, operationId, token, phases } = await slowConsumerBed();
     const socket = connect(token, gateway);
     const tcp = (await socket.opened) as unknown as { _socket: { pause(): void; resume(): void } };
     const progress = new Subscription(socket.client, `subscription ($id: ID!, $after: String) {
       runtimeLaunchProgress(instanceId: $id, after: $after) { cursor instance { config } }
     }`, { id: instance.id });
-    const phases = [LaunchPhase.QUEUED, ...Array.from({ length: 40 }, () => LaunchPhase.PULLING_IMAGE), LaunchPhase.READY];
     await recordPhases(platform.subgraphs.runtimes, instance.id, operationId, phases.slice(0, 1));
     expect((await progress.take(1)).map((event) => event.runtimeLaunchProgress.cursor)).toEqual(['1']);
     // Stop reading from the socket (the test's stand-in for a client too slow to keep up).
