@@ -10,6 +10,6 @@ export {
   type LaunchEventRecord,
   type LaunchNotice,
 } from './launch-event-log.js';
-export { NOTICES_APPLICATION_NAME, SEND_LAUNCH_NOTICES_SQL, createLaunchNoticeSender, startLaunchNotices, type LaunchNoticesOptions } from './launch-notices.js';
+export { createLaunchNoticeSender, startLaunchNotices } from './launch-notices.js';
 export { HUB_APPLICATION_NAME, LaunchEventHub, type LaunchEventHubOptions } from './launch-event-hub.js';
 export { LaunchEventService, readSequenceCursor } from './launch-event.service.js';

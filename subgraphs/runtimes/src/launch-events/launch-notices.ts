@@ -4,7 +4,7 @@ import type { Logger, StartedService, SubgraphOrm } from '@addon-platform/platfo
 import { LAUNCH_EVENTS_CHANNEL } from './launch-event-log.js';
 
 /** Shown in pg_stat_activity. */
-export const NOTICES_APPLICATION_NAME = 'runtimes-launch-notices';
+const NOTICES_APPLICATION_NAME = 'runtimes-launch-notices';
 
 /** Notices sent per statement; a longer queue takes several. */
 const BATCH = 500;
@@ -14,7 +14,7 @@ const BATCH = 500;
  * oldest first, and deletes them in the same statement: they go out when it commits, or stay queued
  * for the next sender if it does not. Concurrent senders take disjoint notices. Answers how many it sent.
  */
-export const SEND_LAUNCH_NOTICES_SQL = `with sent as (
+const SEND_LAUNCH_NOTICES_SQL = `with sent as (
     delete from runtimes.launch_notice
      where id in (select id from runtimes.launch_notice order by id limit ${BATCH} for update skip locked)
  returning id, payload)
@@ -64,18 +64,15 @@ export function createLaunchNoticeSender(query: (sql: string) => Promise<unknown
   };
 }
 
-export interface LaunchNoticesOptions {
-  /** How often queued notices are looked for regardless, so that those of a writer that died after its commit still go out. Default 1000 ms. */
-  sweepMs?: number;
-}
+/** How often queued notices are looked for regardless, so that those of a writer that died after its commit still go out. */
+const SWEEP_MS = 1_000;
 
 /**
  * Sends launch notices after the transactions that queued them commit: after every transaction the
  * ORM commits (a subscriber, awaited before `transactional` returns, so a job that wrote an event ends
  * only once its notice is out; one short statement for a transaction that queued none), and on a sweep.
  */
-export function startLaunchNotices(orm: SubgraphOrm, logger: Logger, options: LaunchNoticesOptions = {}): StartedService {
-  const { sweepMs = 1_000 } = options;
+export function startLaunchNotices(orm: SubgraphOrm, logger: Logger): StartedService {
   // A connection of its own: notices never wait behind a busy pool's queue. A pool of one reconnects by itself.
   const connection = new pg.Pool({ connectionString: orm.config.get('clientUrl'), max: 1, application_name: NOTICES_APPLICATION_NAME });
   connection.on('error', (error) => logger.warn({ err: error }, 'the launch notices connection failed; it reconnects with the next send'));
@@ -90,7 +87,7 @@ export function startLaunchNotices(orm: SubgraphOrm, logger: Logger, options: La
     afterTransactionCommit: () => (stopped ? Promise.resolve() : send()),
   };
   orm.em.getEventManager().registerSubscriber(subscriber);
-  const sweep = setInterval(() => void send(), sweepMs);
+  const sweep = setInterval(() => void send(), SWEEP_MS);
   sweep.unref();
   return {
     async stop() {
