@@ -127,13 +127,11 @@ async function runEvents(pool: pg.Pool, notices: pg.Pool, instances: InjectedIns
       phase: PHASES[(offset + k) % PHASES.length]!,
       message: `bench event ${offset + k}`,
     });
-    let position = 0;
-    const text = statement.sql.replace(/\?/g, () => `$${++position}`);
     const client = await pool.connect();
     let record;
     try {
       await client.query('begin');
-      record = statement.recordOf((await client.query(text, statement.bindings as unknown[])).rows[0]);
+      record = statement.recordOf((await client.query(statement.pg)).rows[0]);
       await client.query('commit');
     } catch (error) {
       await client.query('rollback').catch(() => undefined);

@@ -83,6 +83,8 @@ export async function recordLaunchEvent(em: EntityManager, input: LaunchEventInp
   return statement.recordOf(row);
 }
 
+const PARAMETER_CASTS = ['::uuid', '::uuid', '', '', '', '', '', '', '', '', '::uuid'];
+
 /** What {@link launchEventStatement} answers. */
 export interface LaunchEventRow {
   sequence: string | null;
@@ -97,25 +99,34 @@ export interface LaunchEventRow {
  * and fails when the instance or the operation does not exist. Apart from {@link recordLaunchEvent},
  * for a load generator that writes events on bare connections.
  */
-export function launchEventStatement(input: LaunchEventInput): SqlText & { recordOf(row: LaunchEventRow | undefined): LaunchEventRecord } {
+export function launchEventStatement(input: LaunchEventInput): SqlText & {
+  /** The same statement for a bare pg connection: `$n` parameters. */
+  pg: { text: string; values: unknown[] };
+  recordOf(row: LaunchEventRow | undefined): LaunchEventRecord;
+} {
   const message = input.message.length > MAX_MESSAGE_LENGTH ? `${input.message.slice(0, MAX_MESSAGE_LENGTH - 1)}…` : input.message;
   const reason = input.reason ?? null;
+  const bindings = [
+    input.instanceId,
+    input.operationId,
+    input.operation,
+    input.phase,
+    isTerminalPhase(input.phase),
+    message,
+    reason,
+    input.status ?? null,
+    input.url !== undefined,
+    input.url ?? null,
+    input.versionId ?? null,
+  ];
+  // record_launch_event's parameters, with the casts its uuid ones need.
+  const call = (marker: (position: number) => string) =>
+    `select recorded_sequence::text as sequence, recorded_at_ms as "createdAt"
+       from runtimes.record_launch_event(${PARAMETER_CASTS.map((cast, index) => marker(index + 1) + cast).join(', ')})`;
   return {
-    sql: `select recorded_sequence::text as sequence, recorded_at_ms as "createdAt"
-            from runtimes.record_launch_event(?::uuid, ?::uuid, ?, ?, ?, ?, ?, ?, ?, ?, ?::uuid)`,
-    bindings: [
-      input.instanceId,
-      input.operationId,
-      input.operation,
-      input.phase,
-      isTerminalPhase(input.phase),
-      message,
-      reason,
-      input.status ?? null,
-      input.url !== undefined,
-      input.url ?? null,
-      input.versionId ?? null,
-    ],
+    sql: call(() => '?'),
+    bindings,
+    pg: { text: call((position) => `$${position}`), values: bindings },
     recordOf(row) {
       if (!row || row.sequence === null) throw new Error(`No runtime instance ${input.instanceId} to record a launch event of.`);
       if (row.createdAt === null) throw new Error(`Instance ${input.instanceId} has no ${input.operation} operation ${input.operationId}.`);

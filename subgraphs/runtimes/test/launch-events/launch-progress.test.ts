@@ -237,9 +237,8 @@ describe('runtimeLaunchProgress', () => {
     // A writer outside the ORM commits and sends nothing, as one killed right after its commit would.
     const statement = launchEventStatement({ instanceId: instance.id, operationId, operation: RuntimeOperationKind.LAUNCH, phase: LaunchPhase.SCHEDULING, message: 'orphaned' });
     await withClient(platform.databaseUrl, async (db) => {
-      let position = 0;
       await db.query('begin');
-      await db.query(statement.sql.replace(/\?/g, () => `$${++position}`), statement.bindings as unknown[]);
+      await db.query(statement.pg);
       await db.query('commit');
     });
     const [event] = await progress.take(1);
