@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { CloseCode } from 'graphql-ws';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
-import { NoSchemaIntrospectionCustomRule, specifiedRules, validate, type GraphQLError, type GraphQLSchema } from 'graphql';
+import { NoSchemaIntrospectionCustomRule, parse, specifiedRules, validate, type DocumentNode, type GraphQLError, type GraphQLSchema, type Source } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { ANONYMOUS, SUBSCRIPTION_PATH, verifyConnectionInit, type JwtVerifier, type Viewer } from '../auth/index.js';
 import { DomainError, createFormatError, domainError, toGraphQLError } from '../errors.js';
@@ -30,6 +30,45 @@ export interface SubscriptionServerOptions<TContext> {
   /** Largest message accepted, in bytes: the HTTP body limit. */
   maxPayloadBytes: number;
   production: boolean;
+}
+
+/**
+ * Documents kept parsed and validated, by their text. The gateway sends the same few operations for
+ * every subscriber: ten thousand subscriptions of one query are then parsed and validated once (about
+ * 0.1 ms each, a second in all) and share one AST, instead of each keeping its own (a third of the
+ * heap of a runtimes process with 10,000 subscriptions). The least recently used is dropped beyond this.
+ */
+export const MAX_CACHED_DOCUMENTS = 1000;
+
+/**
+ * graphql-ws's parse and validate steps, remembering documents by text and their validation by
+ * document. A document that does not parse throws as before and is not kept.
+ */
+export function createDocumentCache(rules: NonNullable<Parameters<typeof validate>[2]>, maxDocuments = MAX_CACHED_DOCUMENTS) {
+  const documents = new Map<string, DocumentNode>();
+  const validations = new WeakMap<DocumentNode, { schema: GraphQLSchema; errors: readonly GraphQLError[] }>();
+  return {
+    parse(source: string | Source): DocumentNode {
+      const text = typeof source === 'string' ? source : source.body;
+      let document = documents.get(text);
+      if (document) documents.delete(text);
+      else {
+        document = parse(text);
+        if (documents.size >= maxDocuments) documents.delete(documents.keys().next().value!);
+      }
+      documents.set(text, document);
+      return document;
+    },
+    validate(schema: GraphQLSchema, document: DocumentNode): readonly GraphQLError[] {
+      const known = validations.get(document);
+      if (known?.schema === schema) return known.errors;
+      const errors = validate(schema, document, rules);
+      validations.set(document, { schema, errors });
+      return errors;
+    },
+    /** Documents kept now. */
+    size: () => documents.size,
+  };
 }
 
 // setTimeout fires at once beyond this; a later expiry is re-armed when it fires.
@@ -71,7 +110,7 @@ export function startSubscriptionServer<TContext>(options: SubscriptionServerOpt
     else logger.error({ err: error }, 'unexpected error in subscription');
   });
   const formatErrors = (errors: readonly GraphQLError[]) => errors.map((error) => formatError(error.toJSON(), error));
-  const rules = production ? [...specifiedRules, NoSchemaIntrospectionCustomRule] : specifiedRules;
+  const documents = createDocumentCache(production ? [...specifiedRules, NoSchemaIntrospectionCustomRule] : specifiedRules);
   const expiryTimers = new Map<Extra['socket'], () => void>();
 
   const refuse = (extra: Extra, reason: string) => {
@@ -85,7 +124,9 @@ export function startSubscriptionServer<TContext>(options: SubscriptionServerOpt
     {
       schema,
       isProd: production,
-      validate: (validatedSchema, document) => validate(validatedSchema, document, rules),
+      parse: documents.parse,
+      // graphql-ws only checks the errors' length; the type asks for a mutable array.
+      validate: (validatedSchema, document) => documents.validate(validatedSchema, document) as GraphQLError[],
       execute: () => ({
         errors: [toGraphQLError(domainError('BAD_USER_INPUT', 'Only subscriptions are served over WebSocket; send queries and mutations over HTTP.'))],
       }),
