@@ -23,7 +23,7 @@ import { createBenchDatabase } from '../gateway/database.js';
 import { benchServerEnv, createRunControl } from '../gateway/run-control.js';
 import { pinThisProcess, readAllowedCpus } from '../gateway/processes.js';
 import type { ServerKind } from '../gateway/server-kinds.js';
-import { startServerProcess, type ServerProcess } from '../gateway/servers.js';
+import { startServerProcess, type ServerProcess, SERVERS_NODE } from '../gateway/servers.js';
 import { composeSupergraph } from '../../scripts/supergraph.js';
 import { readCatalogBenchConfig } from './config.js';
 import { startOpenLoopGenerator } from './load-generator.js';
@@ -113,7 +113,7 @@ await run.execute(async () => {
   );
   console.log(
     `Layout ${config.layout} (BENCH_LAYOUT): load generator on CPU ${loadCpu}; the servers (repos, addons, runtimes, gateway) and the embedded database on CPU ${serverCpus.join(' and ')}` +
-      `${config.layout === 'shared' ? ', scheduled by the kernel' : ''}; ${database.description}. Node ${process.version}.`,
+      `${config.layout === 'shared' ? ', scheduled by the kernel' : ''}; ${database.description}. ${SERVERS_NODE}.`,
   );
   console.log(
     `Catalog: ${Object.values(facts.repos).reduce((sum, count) => sum + count, 0)} repos (${describe(facts.repos)}), ${facts.visibleRepos} visible to the tenant; ` +

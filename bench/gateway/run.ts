@@ -25,7 +25,7 @@ import { createFederatedQuery, createSingleSubgraphQuery } from './queries.js';
 import { printRatios, printResults } from './report.js';
 import { SEED, seedBenchData } from './seed.js';
 import type { ServerKind } from './server-kinds.js';
-import { startServerProcess } from './servers.js';
+import { startServerProcess, SERVERS_NODE } from './servers.js';
 import { composeSupergraph } from '../../scripts/supergraph.js';
 
 const config = readBenchConfig(process.env);
@@ -82,7 +82,7 @@ await run.execute(async () => {
   const versions =
     `Our gateway: @apollo/gateway ${readPackageVersion('@apollo/gateway', gatewayDir)} + @apollo/server ${readPackageVersion('@apollo/server', gatewayDir)}; ` +
     `Hive Gateway: @graphql-hive/gateway ${readPackageVersion('@graphql-hive/gateway', REPO_ROOT)} ` +
-    `(runtime ${readPackageVersion('@graphql-hive/gateway-runtime', hiveDir)}). Node ${process.version}.`;
+    `(runtime ${readPackageVersion('@graphql-hive/gateway-runtime', hiveDir)}). ${SERVERS_NODE}.`;
   log('verifying that every case answers the seeded data, without errors');
   const expectedBodies = await verifyCases(cases);
 

@@ -19,7 +19,7 @@ import { waitForQuietCpus } from '../gateway/cpu-time.js';
 import { createBenchDatabase } from '../gateway/database.js';
 import { pinThisProcess, readAllowedCpus } from '../gateway/processes.js';
 import { benchServerEnv, createRunControl } from '../gateway/run-control.js';
-import { startServerProcess } from '../gateway/servers.js';
+import { startServerProcess, SERVERS_NODE } from '../gateway/servers.js';
 import { describeSettings, readLaunchBenchConfig, tenantOf } from './config.js';
 import { measureDelivery } from './delivery.js';
 import { measureLaunches } from './launches.js';
@@ -61,7 +61,7 @@ await run.execute(async () => {
   );
   const tokenOf = (tenant: string) => tokens.get(tenant)!;
   const header = [
-    `Node ${process.version}; this process (mutations, subscribers, injector, Kubernetes test server) on CPU ${loadCpu}; the runtimes subgraph process on CPU ${serverCpu}; ${database.description}.`,
+    `${SERVERS_NODE}; this process (mutations, subscribers, injector, Kubernetes test server) on CPU ${loadCpu}; the runtimes subgraph process on CPU ${serverCpu}; ${database.description}.`,
     `Straight to the runtimes subgraph, signed as the gateway signs; tenants bench-0…bench-${config.tenants - 1}, subscriptions dealt over them by connection.`,
   ];
   const results: string[] = [];

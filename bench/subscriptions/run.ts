@@ -22,7 +22,7 @@ import { waitForQuietCpus } from '../gateway/cpu-time.js';
 import { createBenchDatabase } from '../gateway/database.js';
 import { pinThisProcess, readAllowedCpus } from '../gateway/processes.js';
 import { benchServerEnv, createRunControl } from '../gateway/run-control.js';
-import { startServerProcess, type ServerProcess } from '../gateway/servers.js';
+import { startServerProcess, type ServerProcess, SERVERS_NODE } from '../gateway/servers.js';
 import { describeSettings } from '../launch/config.js';
 import { measureDelivery, type FollowedInstance } from '../launch/delivery.js';
 import { seed } from '../launch/seed.js';
@@ -225,7 +225,7 @@ await run.execute(async () => {
 
   console.log('');
   console.log(
-    `Node ${process.version}; this process (subscribers, injector) on CPU ${loadCpu}; the gateway and runtimes processes on CPU ${serverCpu}; ${database.description}. ` +
+    `${SERVERS_NODE}; this process (subscribers, injector) on CPU ${loadCpu}; the gateway and runtimes processes on CPU ${serverCpu}; ${database.description}. ` +
       `Selection: runtimeLaunchProgress { cursor operation phase message reason createdAt } (runtimes only). One user per client connection.`,
   );
   for (const line of summary) console.log(line);
