@@ -97,6 +97,36 @@ describe('a subscription through the gateway', () => {
     expect(await progress.next()).toBe('complete');
   });
 
+  it('shapes an event as the client asked: aliases, fragments, __typename, @include and @skip, in the order of the selection', async () => {
+    const { instance, operationId } = await launchingInstance('acme');
+    await recordPhases(platform.subgraphs.runtimes, instance.id, operationId, LAUNCH_PHASES.slice(0, 2));
+    const shaped = `subscription ($id: ID!, $withMessage: Boolean!) {
+      progress: runtimeLaunchProgress(instanceId: $id) {
+        __typename
+        step: phase
+        ...Details
+        message @include(if: $withMessage)
+        reason @skip(if: true)
+        ... on LaunchEvent { at: cursor }
+        instance { kind: __typename }
+      }
+    }
+    fragment Details on LaunchEvent { operation }`;
+    const { client } = connect(await tokenOf('acme'));
+    const withMessage = new Subscription(client, shaped, { id: instance.id, withMessage: true });
+    const without = new Subscription(client, shaped, { id: instance.id, withMessage: false });
+
+    // Compared as JSON text, so that the order of the keys counts too.
+    expect((await withMessage.take(2)).map((data) => JSON.stringify(data))).toEqual(
+      ['QUEUED', 'SCHEDULING'].map((phase, index) =>
+        JSON.stringify({ progress: { __typename: 'LaunchEvent', step: phase, operation: 'LAUNCH', message: `now ${phase}`, at: String(index + 1), instance: { kind: 'RuntimeInstance' } } }),
+      ),
+    );
+    expect(JSON.stringify((await without.take(1))[0])).toBe(
+      JSON.stringify({ progress: { __typename: 'LaunchEvent', step: 'QUEUED', operation: 'LAUNCH', at: '1', instance: { kind: 'RuntimeInstance' } } }),
+    );
+  });
+
   it('never shows the cursor it asks for when the client did not select it, and honours the client’s own after', async () => {
     const { instance, operationId } = await launchingInstance('acme');
     await recordPhases(platform.subgraphs.runtimes, instance.id, operationId, LAUNCH_PHASES);

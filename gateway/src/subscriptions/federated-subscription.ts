@@ -1,4 +1,6 @@
 import { executeQueryPlan, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
+// Not exported from the package's index; the lockfile pins the version this was read against (ADR 016).
+import { computeResponse } from '@apollo/gateway/dist/resultShaping.js';
 import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
 import { GraphQLError, valueFromASTUntyped, type ExecutionResult } from 'graphql';
 import type { FormattedExecutionResult } from 'graphql-ws';
@@ -237,6 +239,12 @@ class SharedStream {
   private async runRestOfPlan(event: FormattedExecutionResult<Record<string, unknown>, unknown>): Promise<ExecutionResult> {
     if (!event.data) return { errors: (event.errors ?? []).map(toGraphQLError) };
     const { planner, plan } = this.first;
+    if (plan.shaping && !event.errors?.length) {
+      // The event is the whole answer: shaped as executeQueryPlan shapes it (its errors of value
+      // completion are dropped here as below), with the operation built once per plan.
+      const { data } = computeResponse({ operation: plan.shaping, variables: this.requestContext.request.variables, input: event.data, introspectionHandling: noIntrospection });
+      return { data };
+    }
     const { dataSources } = this.options;
     const primarySource = dataSources.get(plan.primary.serviceName)!;
     const serviceMap: ServiceMap = Object.assign(Object.fromEntries(dataSources), {
@@ -360,4 +368,9 @@ function rouse(member: Member) {
 /** A subgraph's error as the gateway hands it on: its message, path and extensions (the code) kept. */
 function toGraphQLError(error: { message: string; path?: readonly (string | number)[]; extensions?: Record<string, unknown> }): GraphQLError {
   return new GraphQLError(error.message, { path: error.path, extensions: error.extensions });
+}
+
+/** A subscription's root field is never an introspection field (GraphQL's single root field rule). */
+function noIntrospection(): never {
+  throw new Error('introspection inside a subscription event');
 }

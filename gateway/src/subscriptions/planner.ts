@@ -1,5 +1,5 @@
 import { buildOperationContext } from '@apollo/gateway';
-import { Supergraph, operationFromDocument, type Schema } from '@apollo/federation-internals';
+import { Supergraph, operationFromDocument, type Operation, type Schema } from '@apollo/federation-internals';
 import { QueryPlanner, type FetchNode, type QueryPlan } from '@apollo/query-planner';
 import {
   GraphQLError,
@@ -57,6 +57,12 @@ export interface SubscriptionPlan {
   /** Run once per event: the primary fetch, answered by the event itself, then the rest of the plan. */
   eventPlan: QueryPlan;
   primary: FetchNode;
+  /**
+   * When the primary fetch answers the whole subscription (no rest of the plan, nothing to rewrite):
+   * the operation its events are shaped by, built once. `executeQueryPlan` builds it again from the
+   * document for every call, which was a third of the gateway's CPU per event.
+   */
+  shaping?: Operation;
 }
 
 export interface SubscriptionPlanner {
@@ -118,13 +124,19 @@ export function createSubscriptionPlanner(options: SubscriptionPlannerOptions): 
     const { primary, rest } = plan.node;
     const url = urls.get(primary.serviceName);
     if (!url) throw new Error(`The supergraph names no URL for subgraph ${primary.serviceName}`);
+    const operationContext = buildOperationContext({ schema: apiSchema, operationDocument: document, operationName });
     return {
       document,
       operation,
-      operationContext: buildOperationContext({ schema: apiSchema, operationDocument: document, operationName }),
+      operationContext,
       upstream: toUpstreamOperation(primary, url, apiSchema),
       eventPlan: { kind: 'QueryPlan', node: rest ? { kind: 'Sequence', nodes: [primary, rest] } : primary },
       primary,
+      // As executeQueryPlan builds it, from the operation and its fragments.
+      shaping:
+        rest || primary.outputRewrites?.length
+          ? undefined
+          : operationFromDocument(federationApiSchema, { kind: Kind.DOCUMENT, definitions: [operationContext.operation, ...Object.values(operationContext.fragments)] }, { validate: false }),
     };
   }
 
