@@ -35,8 +35,9 @@ export interface SubscriptionServerOptions<TContext> {
 /**
  * Documents kept parsed and validated, by their text. The gateway sends the same few operations for
  * every subscriber: ten thousand subscriptions of one query are then parsed and validated once (about
- * 0.1 ms each, a second in all) and share one AST, instead of each keeping its own (a third of the
- * heap of a runtimes process with 10,000 subscriptions). The least recently used is dropped beyond this.
+ * 0.1 ms each, a second in all) and share one AST, instead of each keeping its own (their Tokens and
+ * Locations alone were 40 MiB of the 313 MiB live heap of a runtimes process with 10,000
+ * subscriptions). The least recently used is dropped beyond this.
  */
 export const MAX_CACHED_DOCUMENTS = 1000;
 
