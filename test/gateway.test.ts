@@ -4,6 +4,8 @@ import { mintToken } from '@addon-platform/platform';
 import { waitFor } from '@addon-platform/platform/testing';
 import { parse } from 'graphql';
 import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { codesOf, postGraphQL } from './helpers/client.js';
@@ -113,6 +115,52 @@ describe('subgraphs behind the gateway', () => {
     const result = await postGraphQL(lax.graphqlUrl, '{ repos { totalCount } }', { token });
     expect(result.data).toBeNull();
     expect(codesOf(result)).toEqual(['UPSTREAM_UNAVAILABLE']);
+  });
+});
+
+describe('a subgraph that stops answering', () => {
+  // Loopback servers that accept a GraphQL request and then go silent: one before the headers, one
+  // after the headers and part of the body.
+  const stalled: Server[] = [];
+  const listenStalled = async (handler: (res: ServerResponse) => void) => {
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => handler(res));
+    });
+    stalled.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+  };
+  afterAll(async () => {
+    for (const server of stalled) {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it.each([
+    ['before its response headers', () => {}],
+    ['in the middle of its response body', (res: ServerResponse) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"data":{"repos":');
+    }],
+  ])('fails the request after SUBGRAPH_TIMEOUT_MS when it goes silent %s, naming no internals', async (_when, handler) => {
+    const url = await listenStalled(handler);
+    const gateway = await startExtraGateway({ SUBGRAPH_URL_REPOS: url, SUBGRAPH_TIMEOUT_MS: '300' });
+    const started = performance.now();
+    const result = await postGraphQL(gateway.graphqlUrl, '{ repos { totalCount } }');
+    expect(performance.now() - started).toBeGreaterThanOrEqual(290);
+    expect(result.data).toBeNull();
+    expect(codesOf(result)).toEqual(['UPSTREAM_UNAVAILABLE']);
+    expect(JSON.stringify(result)).not.toMatch(/127\.0\.0\.1|timeout|abort/i);
+  });
+
+  it('answers UPSTREAM_UNAVAILABLE when a subgraph refuses the connection', async () => {
+    const gateway = await startExtraGateway({ SUBGRAPH_URL_REPOS: 'http://127.0.0.1:9/graphql' });
+    const result = await postGraphQL(gateway.graphqlUrl, '{ repos { totalCount } }');
+    expect(result.data).toBeNull();
+    expect(codesOf(result)).toEqual(['UPSTREAM_UNAVAILABLE']);
+    expect(JSON.stringify(result)).not.toMatch(/127\.0\.0\.1|ECONNREFUSED/);
   });
 });
 

@@ -18,11 +18,11 @@ import {
   type Logger,
   type RunningService,
 } from '@addon-platform/platform';
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
 import { createOperationLimitsPlugin } from './limits.js';
-import { SignedDataSource } from './signed-data-source.js';
+import { SignedDataSource, SubgraphUnavailableError } from './signed-data-source.js';
 import { startGatewaySubscriptions } from './subscriptions/index.js';
 import { createFileSupergraphSource, readSubgraphEndpoints, resolveSubgraphUrl } from './supergraph.js';
 
@@ -134,14 +134,21 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
 }
 
 /**
- * A subgraph's HTTP failure reaches Apollo with the subgraph's URL and raw answer attached; those
- * describe our internals, not the client's request, so they are logged and replaced.
+ * A subgraph's HTTP failure reaches Apollo with the subgraph's URL and raw answer attached, and a
+ * subgraph that cannot be reached or times out with the URL in its cause; those describe our
+ * internals, not the client's request, so they are logged and replaced.
  */
 function hideSubgraphResponses(logger: Logger, format: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const response = formatted.extensions?.response;
-    if (response === undefined) return format(formatted, error);
-    logger.error({ subgraphResponse: response, path: formatted.path }, 'a subgraph refused or failed a request');
+    const unavailable = error instanceof GraphQLError ? error.originalError : error;
+    if (unavailable instanceof SubgraphUnavailableError) {
+      logger.error({ subgraph: unavailable.url, err: unavailable.cause, path: formatted.path }, 'a subgraph could not be reached or did not answer in time');
+    } else if (response !== undefined) {
+      logger.error({ subgraphResponse: response, path: formatted.path }, 'a subgraph refused or failed a request');
+    } else {
+      return format(formatted, error);
+    }
     return {
       message: 'A service behind the gateway could not answer; the failure has been logged. Retry later.',
       path: formatted.path,
