@@ -1,5 +1,5 @@
 import type { BenchCase } from '../gateway/cases.js';
-import { readCpusBusyMs, waitForQuietCpus } from '../gateway/cpu-time.js';
+import { readCpusBusyMs, readCpusStealMs, waitForQuietCpus } from '../gateway/cpu-time.js';
 import type { ServerProcess } from '../gateway/servers.js';
 import type { OpenLoopGenerator } from './load-generator.js';
 import type { WindowEdge } from '../gateway/load-protocol.js';
@@ -33,6 +33,8 @@ export interface CaseResult {
   otherCpuMsPerRequest: number;
   /** How busy the servers' CPUs were during the window, 0 to 1. */
   serverCpuBusy: number;
+  /** The share of the servers' CPUs' time in the window that the hypervisor gave to another guest, 0 to 1. */
+  serverCpuSteal: number;
   /** Set when the CPUs were not quiet before the run (another job on the machine): the figures are suspect. */
   warning?: string;
 }
@@ -58,6 +60,7 @@ interface Snapshot {
   cpuMs: number[];
   loadCpuMs: number;
   busyMs: number;
+  stealMs: number;
   histograms: Promise<Histogram[]>;
 }
 
@@ -85,6 +88,7 @@ export async function measureCase(catalogCase: CatalogCase, context: MeasureCont
         cpuMs: servers.map((server) => server.readCpuMs()),
         loadCpuMs: loadShares ? load.readCpuMs() : 0,
         busyMs: readCpusBusyMs(serverCpus),
+        stealMs: readCpusStealMs(serverCpus),
         histograms: Promise.all(path.map(readGraphqlHistogram)),
       };
     },
@@ -116,6 +120,7 @@ export async function measureCase(catalogCase: CatalogCase, context: MeasureCont
     servers: serverTimes,
     otherCpuMsPerRequest: Math.max(0, busyMs - loadCpuMs - cpuMs.reduce((sum, ms) => sum + ms, 0)) / responses,
     serverCpuBusy: busyMs / (result.windowSec * 1000 * serverCpus.length),
+    serverCpuSteal: (end.stealMs - start.stealMs) / (result.windowSec * 1000 * serverCpus.length),
     warning: quiet ? undefined : 'the CPUs were still busy before the run (another job on the machine?)',
   };
 }

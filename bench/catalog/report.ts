@@ -70,9 +70,16 @@ export function printBreakdown(results: CaseResult[]): void {
     ),
   );
   console.log('');
+  console.log("'stolen by the host' is the share of the servers' CPU time the hypervisor gave to another guest (steal in /proc/stat): a run with much of it measured the host. It is in neither 'busy' nor 'other'.");
   printTable(
-    ['case', 'client mean ms', 'db+kernel+other CPU ms/req', 'servers CPUs busy'],
-    results.map((result) => [result.catalogCase.benchCase.label, ms(result.load.latencyMs.mean), ms(result.otherCpuMsPerRequest), percent(result.serverCpuBusy)]),
+    ['case', 'client mean ms', 'db+kernel+other CPU ms/req', 'servers CPUs busy', 'stolen by the host'],
+    results.map((result) => [
+      result.catalogCase.benchCase.label,
+      ms(result.load.latencyMs.mean),
+      ms(result.otherCpuMsPerRequest),
+      percent(result.serverCpuBusy),
+      percent(result.serverCpuSteal),
+    ]),
   );
 }
 

@@ -16,23 +16,36 @@ export function readProcessCpuMs(pid: number): number {
   return ticksToMs(Number(fields[11]) + Number(fields[12]));
 }
 
-/**
- * Busy time of one CPU, every process and the kernel's own work (loopback networking) included,
- * from its line in /proc/stat. Set against the servers' own CPU time it shows what else ran on the
- * servers' CPU (the database, the kernel) and whether that CPU was saturated.
- */
-export function readCpuBusyMs(cpu: number): number {
+/** One CPU's line of /proc/stat, in ms: its busy time and the time the hypervisor took from it. */
+function readCpuLine(cpu: number): { busyMs: number; stealMs: number } {
   const line = readFileSync('/proc/stat', 'utf8')
     .split('\n')
     .find((candidate) => candidate.startsWith(`cpu${cpu} `));
   if (!line) throw new Error(`/proc/stat has no line for cpu${cpu}`);
   const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number) as number[];
-  return ticksToMs(user! + nice! + system! + irq! + softirq! + steal!);
+  return { busyMs: ticksToMs(user! + nice! + system! + irq! + softirq!), stealMs: ticksToMs(steal!) };
+}
+
+/**
+ * Busy time of one CPU, every process and the kernel's own work (loopback networking) included,
+ * from its line in /proc/stat. Set against the servers' own CPU time it shows what else ran on the
+ * servers' CPU (the database, the kernel) and whether that CPU was saturated. Steal is not in it.
+ */
+export function readCpuBusyMs(cpu: number): number {
+  return readCpuLine(cpu).busyMs;
 }
 
 /** Busy time of `cpus` together. */
 export function readCpusBusyMs(cpus: readonly number[]): number {
   return cpus.reduce((sum, cpu) => sum + readCpuBusyMs(cpu), 0);
+}
+
+/**
+ * Steal time of `cpus` together: while a virtual CPU wanted to run, the hypervisor ran another guest
+ * on it. Nothing of ours can explain it; a run with much of it measured the host, not the platform.
+ */
+export function readCpusStealMs(cpus: readonly number[]): number {
+  return cpus.reduce((sum, cpu) => sum + readCpuLine(cpu).stealMs, 0);
 }
 
 /**
