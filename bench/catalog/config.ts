@@ -38,6 +38,11 @@ export interface CatalogBenchConfig {
   cpuProfileKinds: ServerKind[];
   /** `BENCH_CPU_PROF_DIR`: where their `.cpuprofile` files go (a folder per server), written as they stop. Default a folder in the OS temp dir. */
   cpuProfileDir: string;
+  /**
+   * `BENCH_TRACE_GC`: servers to run with `--trace-gc`, comma-separated; their lines go to this run's
+   * output. Default none. A full collection every few seconds under load is what ADRs 019 and 020 chased.
+   */
+  traceGcKinds: ServerKind[];
   /** `BENCH_DEADLINE_SEC`: the whole run stops, servers and database included, after this. Default 900. */
   deadlineSec: number;
 }
@@ -59,11 +64,14 @@ export function readCatalogBenchConfig(env: Env): CatalogBenchConfig {
     explain: read.boolean('BENCH_EXPLAIN', false),
     cpuProfileKinds: read.string('BENCH_CPU_PROF', '').split(',').filter(Boolean) as ServerKind[],
     cpuProfileDir: read.string('BENCH_CPU_PROF_DIR', join(tmpdir(), 'bench-catalog-cpu-profiles')),
+    traceGcKinds: read.string('BENCH_TRACE_GC', '').split(',').filter(Boolean) as ServerKind[],
     deadlineSec: read.integer('BENCH_DEADLINE_SEC', 900, { min: 60, max: 7200 }),
   };
-  const unknownKinds = config.cpuProfileKinds.filter((kind) => !SERVER_KINDS.includes(kind));
   if (config.layout !== 'shared' && config.layout !== 'split') read.problem(`BENCH_LAYOUT must be shared or split, not ${config.layout}`);
-  if (unknownKinds.length > 0) read.problem(`BENCH_CPU_PROF names unknown servers: ${unknownKinds.join(', ')}; known: ${SERVER_KINDS.join(', ')}`);
+  for (const [name, kinds] of [['BENCH_CPU_PROF', config.cpuProfileKinds], ['BENCH_TRACE_GC', config.traceGcKinds]] as const) {
+    const unknownKinds = kinds.filter((kind) => !SERVER_KINDS.includes(kind));
+    if (unknownKinds.length > 0) read.problem(`${name} names unknown servers: ${unknownKinds.join(', ')}; known: ${SERVER_KINDS.join(', ')}`);
+  }
   if (config.warmupSec + config.durationSec > MAX_RUN_SEC) read.problem(`BENCH_WARMUP_SEC + BENCH_DURATION_SEC must be at most ${MAX_RUN_SEC}`);
   read.done();
   return config;

@@ -56,7 +56,10 @@ await run.execute(async () => {
 
   log('starting the subgraphs (each applies its migrations)');
   // A folder per server: node writes one profile per thread (the loader hooks run in a thread of their own).
-  const nodeFlagsFor = (kind: ServerKind) => (config.cpuProfileKinds.includes(kind) ? ['--cpu-prof', `--cpu-prof-dir=${join(config.cpuProfileDir, kind)}`] : []);
+  const nodeFlagsFor = (kind: ServerKind) => [
+    ...(config.cpuProfileKinds.includes(kind) ? ['--cpu-prof', `--cpu-prof-dir=${join(config.cpuProfileDir, kind)}`] : []),
+    ...(config.traceGcKinds.includes(kind) ? ['--trace-gc'] : []),
+  ];
   const startServer = async (kind: ServerKind, serverEnv: Env) => track(await startServerProcess(kind, serverCpus, serverEnv, nodeFlagsFor(kind)));
   // One at a time, repos first: its migration publishes the views the others read.
   const repos = await startServer('repos', env);
