@@ -73,7 +73,7 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
   });
 
   const limits = { maxDepth: config.maxQueryDepth, maxCost: config.maxQueryCost };
-  const formatError = hideSubgraphResponses(logger, createFormatError((error) => logger.error({ err: error }, 'unexpected error in gateway')));
+  const formatError = hideSubgraphFailures(logger, createFormatError((error) => logger.error({ err: error }, 'unexpected error in gateway')));
   const subscriptions = startGatewaySubscriptions({
     server,
     jwt,
@@ -138,7 +138,7 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
  * subgraph that cannot be reached or times out with the URL in its cause; those describe our
  * internals, not the client's request, so they are logged and replaced.
  */
-function hideSubgraphResponses(logger: Logger, format: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError) {
+function hideSubgraphFailures(logger: Logger, format: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const response = formatted.extensions?.response;
     const unavailable = error instanceof GraphQLError ? error.originalError : error;
