@@ -1,11 +1,10 @@
 import { composeServices } from '@apollo/composition';
 import type { RunningGateway } from '@addon-platform/gateway';
-import { mintToken } from '@addon-platform/platform';
+import { closeServer, listen, mintToken } from '@addon-platform/platform';
 import { waitFor } from '@addon-platform/platform/testing';
 import { parse } from 'graphql';
 import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { codesOf, postGraphQL } from './helpers/client.js';
@@ -128,14 +127,10 @@ describe('a subgraph that stops answering', () => {
       req.on('end', () => handler(res));
     });
     stalled.push(server);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+    return new URL('/graphql', await listen(server, '127.0.0.1', 0)).href;
   };
   afterAll(async () => {
-    for (const server of stalled) {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    }
+    for (const server of stalled) await closeServer(server, 0);
   });
 
   it.each([

@@ -1,5 +1,5 @@
 import type { BenchCase } from '../gateway/cases.js';
-import { readCpusBusyMs, readCpusStealMs, waitForQuietCpus } from '../gateway/cpu-time.js';
+import { readCpusTimesMs, waitForQuietCpus } from '../gateway/cpu-time.js';
 import type { ServerProcess } from '../gateway/servers.js';
 import type { OpenLoopGenerator } from './load-generator.js';
 import type { WindowEdge } from '../gateway/load-protocol.js';
@@ -87,8 +87,7 @@ export async function measureCase(catalogCase: CatalogCase, context: MeasureCont
       snapshots[edge] = {
         cpuMs: servers.map((server) => server.readCpuMs()),
         loadCpuMs: loadShares ? load.readCpuMs() : 0,
-        busyMs: readCpusBusyMs(serverCpus),
-        stealMs: readCpusStealMs(serverCpus),
+        ...readCpusTimesMs(serverCpus),
         histograms: Promise.all(path.map(readGraphqlHistogram)),
       };
     },

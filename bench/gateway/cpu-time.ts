@@ -41,11 +41,12 @@ export function readCpusBusyMs(cpus: readonly number[]): number {
 }
 
 /**
- * Steal time of `cpus` together: while a virtual CPU wanted to run, the hypervisor ran another guest
- * on it. Nothing of ours can explain it; a run with much of it measured the host, not the platform.
+ * Busy and steal time of `cpus` together, from one read of /proc/stat per CPU. Steal: while a virtual
+ * CPU wanted to run, the hypervisor ran another guest on it. Nothing of ours can explain it; a run
+ * with much of it measured the host, not the platform.
  */
-export function readCpusStealMs(cpus: readonly number[]): number {
-  return cpus.reduce((sum, cpu) => sum + readCpuLine(cpu).stealMs, 0);
+export function readCpusTimesMs(cpus: readonly number[]): { busyMs: number; stealMs: number } {
+  return cpus.map(readCpuLine).reduce((sum, times) => ({ busyMs: sum.busyMs + times.busyMs, stealMs: sum.stealMs + times.stealMs }), { busyMs: 0, stealMs: 0 });
 }
 
 /**
